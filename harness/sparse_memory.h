@@ -1,0 +1,43 @@
+// A sparse physical memory for the models (ARCHITECTURE.md "Memory"): 4 KiB pages created on first
+// write, untouched memory reads as zero, and ranges the scenario marks answer with an external abort.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "specs/physical_memory.h"  // specs/: the Memory interface
+
+namespace smmu::harness {
+
+class SparseMemory final : public Memory {
+ public:
+  static constexpr uint64_t kPageSize = 4096;
+
+  std::optional<uint64_t> read(uint64_t pa, unsigned size) override;
+  bool write(uint64_t pa, unsigned size, uint64_t value) override;
+
+  // Accesses to [base, base + size) abort.
+  void add_abort_range(uint64_t base, uint64_t size);
+  bool aborts(uint64_t pa, unsigned size) const;
+
+  // Convenience for builders and tests: plain 64-bit access, ignoring abort ranges.
+  uint64_t peek64(uint64_t pa) const;
+  void poke64(uint64_t pa, uint64_t value);
+
+  size_t page_count() const { return pages_.size(); }
+
+ private:
+  struct Range {
+    uint64_t base, size;
+  };
+  uint8_t byte(uint64_t pa) const;
+  void set_byte(uint64_t pa, uint8_t v);
+
+  std::unordered_map<uint64_t, std::unique_ptr<uint8_t[]>> pages_;
+  std::vector<Range> aborts_;
+};
+
+}  // namespace smmu::harness

@@ -1,0 +1,64 @@
+#include "specs/layout.h"
+
+#include <cstdio>
+
+#include "specs/model.h"
+
+namespace smmu {
+
+const EventTypeInfo* event_type_info(uint8_t code) {
+  for (const auto& e : kEventTypes)
+    if (static_cast<uint8_t>(e.type) == code) return &e;
+  return nullptr;
+}
+
+const char* event_type_name(uint8_t code) {
+  if (const auto* e = event_type_info(code)) return e->name;
+  static thread_local char buf[16];
+  std::snprintf(buf, sizeof buf, "EVENT_0x%02x", code);
+  return buf;
+}
+
+const char* opcode_name(uint8_t opcode) {
+  switch (opcode) {
+#define OPCODE(name, value, sec) \
+  case value: return #name;
+#include "specs/fields/cmd_opcodes.def"
+#undef OPCODE
+    default: return nullptr;
+  }
+}
+
+const char* cerror_name(uint8_t code) {
+  switch (code) {
+#define CERROR(name, value, sec) \
+  case value: return #name;
+#include "specs/fields/cerror.def"
+#undef CERROR
+    default: return "CERROR_RESERVED";
+  }
+}
+
+const char* outcome_kind_name(OutcomeKind k) {
+  switch (k) {
+    case OutcomeKind::Success: return "success";
+    case OutcomeKind::Fault: return "fault";
+    case OutcomeKind::Terminated: return "terminated";
+    case OutcomeKind::CompletedRazWi: return "raz_wi";
+  }
+  return "?";
+}
+
+const char* table_role_name(TableRole r) {
+  switch (r) {
+    case TableRole::L1Std: return "L1STD";
+    case TableRole::Ste: return "STE";
+    case TableRole::L1Cd: return "L1CD";
+    case TableRole::Cd: return "CD";
+    case TableRole::S1Desc: return "S1";
+    case TableRole::S2Desc: return "S2";
+  }
+  return "?";
+}
+
+}  // namespace smmu

@@ -1,0 +1,116 @@
+// The model interface of ARCHITECTURE.md: what every SMMUv3 model (reference, optimized, a plugin, QEMU
+// through qtest) takes and gives. The models share these types and the field tables, nothing else.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "specs/feature_set.h"
+#include "specs/layout.h"
+#include "specs/physical_memory.h"
+
+namespace smmu {
+
+// An incoming client transaction (§3.2, §13.1). Attributes the interconnect does not supply take the
+// defaults of §13.1.3; this harness models a client that supplies none.
+struct Transaction {
+  uint32_t sid = 0;
+  std::optional<uint32_t> ssid;  // SubstreamID, when SSV = 1
+  uint64_t addr = 0;             // 64-bit input address
+  bool read = true;              // RnW
+  bool instr = false;            // InD (a write is always data, §13.1.2)
+  bool priv = false;             // PnU
+};
+
+// A 32-byte event record (§7.3), read and written through the event field table.
+struct EventRecord {
+  std::array<uint64_t, event::kQwords> q{};
+  uint64_t get(const Field& f) const { return f.get(std::span<const uint64_t>(q)); }
+  EventRecord& set(const Field& f, uint64_t v) {
+    f.set(std::span<uint64_t>(q), v);
+    return *this;
+  }
+  uint8_t type() const { return static_cast<uint8_t>(get(event::EVENT_TYPE)); }
+  bool operator==(const EventRecord&) const = default;
+};
+
+// Permissions the final translation grants the transaction's privilege level (after STE overrides).
+struct Permissions {
+  bool read = false, write = false, exec = false;
+  bool operator==(const Permissions&) const = default;
+};
+
+// Output memory attributes (§13.1, §13.4.4): the memory type in the MAIR encoding (Device 0b0000dd00,
+// Normal outer:inner nibbles with their allocation and transient hints), shareability (0 NSH, 2 OSH,
+// 3 ISH), and the post-override INST and PRIV attributes.
+struct MemAttrs {
+  uint8_t mair = 0;
+  uint8_t sh = 0;
+  bool instr = false;
+  bool priv = false;
+  bool operator==(const MemAttrs&) const = default;
+};
+
+enum class OutcomeKind : uint8_t {
+  Success,         // the transaction proceeds to `pa`
+  Fault,           // terminated with an abort; `event` says why (recorded or suppressed)
+  Terminated,      // terminated with an abort and no event at all (Config abort, GBPA.ABORT, ...)
+  CompletedRazWi,  // a stage-1 translation-related fault with CD.A = 0: reads as zero, writes ignored (§5.5)
+};
+const char* outcome_kind_name(OutcomeKind k);
+
+struct Outcome {
+  OutcomeKind kind = OutcomeKind::Terminated;
+  uint64_t pa = 0;
+  Permissions perms;
+  MemAttrs attrs;
+  std::optional<EventRecord> event;  // the fault's complete record
+  bool recorded = false;             // whether the record goes to the event queue (§5.5, CR2.RECINVSID)
+};
+
+// The roles of table words a translation reads (ARCHITECTURE.md, footprint).
+enum class TableRole : uint8_t { L1Std, Ste, L1Cd, Cd, S1Desc, S2Desc };
+const char* table_role_name(TableRole r);
+
+// One 64-bit table word read by a walk, with the key that names what it configures.
+struct TableRead {
+  TableRole role = TableRole::Ste;
+  uint64_t pa = 0;                 // physical address of the word
+  std::optional<uint64_t> value;   // nullopt: the read was externally aborted
+  uint32_t sid = 0;
+  std::optional<uint32_t> ssid;    // CD, L1CD and stage-1 descriptors reached through a CD
+  unsigned index = 0;              // qword of a multi-word structure (STE, CD)
+  int level = -1;                  // translation table level, for S1Desc and S2Desc
+  bool leaf = false;               // the descriptor ended the walk (block, page or invalid)
+  uint64_t range_base = 0;         // input range (VA or IPA) the descriptor covers
+  uint64_t range_size = 0;
+  std::optional<uint16_t> asid;    // stage-1 descriptors with an ASID-tagged regime
+  std::optional<uint16_t> vmid;    // descriptors of a VMID-tagged regime
+  std::optional<uint64_t> ipa;     // for a structure fetched through stage 2 (nested): its IPA
+};
+
+// Extension point for traces, footprints and checkers (STYLE.md): the model reports, never prints.
+class WalkObserver {
+ public:
+  virtual ~WalkObserver() = default;
+  virtual void table_read(const TableRead& /*read*/) {}
+  // A decision the model took, with the section of Arm IHI 0070 (or the Arm ARM) that requires it.
+  virtual void decision(std::string_view /*section*/, std::string_view /*text*/) {}
+};
+
+// An SMMUv3 model. Commands are processed synchronously when a register write lets processing resume;
+// every model is deterministic step by step; quiesce() brings an asynchronous model to rest.
+class SmmuModel {
+ public:
+  virtual ~SmmuModel() = default;
+  virtual const Features& features() const = 0;
+  virtual uint64_t mmio_read(uint32_t offset, unsigned size) = 0;
+  virtual void mmio_write(uint32_t offset, unsigned size, uint64_t value) = 0;
+  virtual Outcome translate(const Transaction& t, WalkObserver* observer = nullptr) = 0;
+  virtual void quiesce() {}
+};
+
+}  // namespace smmu
