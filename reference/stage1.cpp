@@ -151,7 +151,7 @@ Result<S1Result> walk_stage1(const Ctx& ctx, const Ste& st, const Cd& c, uint32_
     }
     ctx.note("ArmARM D8.3", "S1 L{} [{}] @ {:#x} = {:#018x}", level, index, desc_addr, *d);
     if (!valid) return fault(EventType::F_TRANSLATION);
-    const uint64_t addr = descriptor_address(*d, g, ps);
+    const uint64_t addr = descriptor_address(*d, g, f.oas_bits());
     if (table_desc) {
       if (addr >> ps) {
         ctx.note("3.4", "next-level table {:#x} is beyond the {}-bit IPS", addr, ps);

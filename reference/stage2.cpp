@@ -73,7 +73,7 @@ Result<S2Result> walk_stage2(const Ctx& ctx, const Ste& st, uint64_t ipa, const 
     }
     ctx.note("ArmARM D8.3", "S2 L{} [{}] @ {:#x} = {:#018x}", level, index, desc_pa, *d);
     if (!valid) return fault(EventType::F_TRANSLATION);
-    const uint64_t addr = descriptor_address(*d, granule, ps);
+    const uint64_t addr = descriptor_address(*d, granule, f.oas_bits());
     if (table_desc) {
       if (addr >> ps) {
         ctx.note("3.4", "next-level table {:#x} is beyond the {}-bit S2PS", addr, ps);

@@ -58,9 +58,9 @@ bool block_allowed(unsigned granule, int level, const Features& f) {
   }
 }
 
-uint64_t descriptor_address(uint64_t desc, unsigned granule, unsigned out_bits) {
+uint64_t descriptor_address(uint64_t desc, unsigned granule, unsigned oas_bits) {
   uint64_t addr = s1desc::Address.in_place(desc) & ~((uint64_t{1} << granule) - 1);
-  if (granule == 16 && out_bits >= 52) addr |= s1desc::OA_52_48.get(desc) << 48;
+  if (granule == 16 && oas_bits >= 52) addr |= s1desc::OA_52_48.get(desc) << 48;
   return addr;
 }
 

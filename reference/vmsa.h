@@ -33,7 +33,8 @@ bool s2_walk_inconsistent(unsigned granule, int start_level, unsigned ia_bits);
 bool block_allowed(unsigned granule, int level, const Features& f);
 
 // The output or next-level table address a descriptor holds (Arm ARM D8.3): bits [47:granule], plus
-// OA[51:48] from bits [15:12] with the 64KB granule when the output size is 52 bits.
-uint64_t descriptor_address(uint64_t desc, unsigned granule, unsigned out_bits);
+// OA[51:48] from bits [15:12] with the 64KB granule when FEAT_LPA is implemented (a 52-bit OAS), whatever
+// the configured output size: non-zero bits then give an Address Size fault with a smaller PS.
+uint64_t descriptor_address(uint64_t desc, unsigned granule, unsigned oas_bits);
 
 }  // namespace smmu::ref

@@ -1,0 +1,7 @@
+#!/bin/bash
+# Configures and builds one CMake preset (default: dev). Usage: ci/build.sh [dev|release|coverage]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset=${1:-dev}
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset" -- -j"$(nproc)"
