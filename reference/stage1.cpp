@@ -91,20 +91,22 @@ Result<S1Result> walk_stage1(const Ctx& ctx, const Ste& st, const Cd& c, uint32_
     return walk_fault_outcome(ctx, wf);
   };
   const Region r = select_region(c, world, va, f);
+  ctx.note("3.4.1", "VA {:#x} selects TTB{} ({}KB granule, TBI={})", va, int(r.ttb1), 1u << (r.granule - 10),
+           int(r.tbi));
+  // §5.4.1.1: a disabled TTBx faults before its (IGNORED) TxSZ is looked at.
+  if (r.epd) {
+    ctx.note("5.4.1.1", "EPD{} == 1: translation through TTB{} is disabled", int(r.ttb1), int(r.ttb1));
+    return fault(EventType::F_TRANSLATION);
+  }
   const unsigned ia = 64 - r.tsz;
   // §3.4.1: the VA is in range only if VA[AddrTop:ia-1] are identical, AddrTop = 55 with TBI, else 63.
   const unsigned top = r.tbi ? 55 : 63;
-  const uint64_t upper = (va >> (ia - 1)) & ((uint64_t{2} << (top - (ia - 1))) - 1);
   const uint64_t all_ones = (uint64_t{2} << (top - (ia - 1))) - 1;
+  const uint64_t upper = (va >> (ia - 1)) & all_ones;
   const bool in_range = r.ttb1 ? upper == all_ones : upper == 0;
-  ctx.note("3.4.1", "VA {:#x} selects TTB{} (T{}SZ={}, {}KB granule, TBI={})", va, int(r.ttb1), int(r.ttb1), r.tsz,
-           1u << (r.granule - 10), int(r.tbi));
   if (!in_range) {
-    ctx.note("3.4.1", "VA[{}:{}] are not a sign extension: outside the TTB{} range", top, ia - 1, int(r.ttb1));
-    return fault(EventType::F_TRANSLATION);
-  }
-  if (r.epd) {
-    ctx.note("5.4.1.1", "EPD{} == 1: translation through TTB{} is disabled", int(r.ttb1), int(r.ttb1));
+    ctx.note("3.4.1", "VA[{}:{}] are not a sign extension of the {}-bit TTB{} range (T{}SZ={})", top, ia - 1, ia,
+             int(r.ttb1), int(r.ttb1), r.tsz);
     return fault(EventType::F_TRANSLATION);
   }
   if (r.e0pd && !ctx.txn.priv) {
