@@ -12,6 +12,20 @@ const EventTypeInfo* event_type_info(uint8_t code) {
   return nullptr;
 }
 
+uint32_t event_defined_fields(std::span<const uint64_t> q) {
+  const uint8_t type = static_cast<uint8_t>(event::EVENT_TYPE.get(q));
+  const EventTypeInfo* info = event_type_info(type);
+  if (!info) return 1u << event::bit_EVENT_TYPE;
+  uint32_t f = info->fields | (1u << event::bit_EVENT_TYPE);
+  auto drop = [&](event::FieldBit b) { f &= ~(1u << b); };
+  if ((f & (1u << event::bit_SSV)) && !event::SSV.get(q)) drop(event::bit_SubstreamID);
+  if ((f & (1u << event::bit_S2)) && !event::S2.get(q)) drop(event::bit_IPA);
+  if (type != static_cast<uint8_t>(EventType::F_PERMISSION) || event::CLASS.get(q) != 1) drop(event::bit_TTRnW);
+  if (!event::Stall.get(q)) drop(event::bit_STAG);
+  drop(event::bit_Reason);
+  return f;
+}
+
 const char* event_type_name(uint8_t code) {
   if (const auto* e = event_type_info(code)) return e->name;
   static thread_local char buf[16];

@@ -154,6 +154,10 @@ inline constexpr EventTypeInfo kEventTypes[] = {
 };
 #undef E
 const EventTypeInfo* event_type_info(uint8_t code);  // nullptr for a reserved code
+// The fields of a record (bits event::bit_X) whose values the architecture defines, given the record's
+// own fields (§7.3): SubstreamID only with SSV = 1, IPA only for stage-2 faults (S2 = 1), TTRnW only for
+// F_PERMISSION with CLASS = TT, STAG only with Stall = 1; Reason is IMPLEMENTATION DEFINED and never is.
+uint32_t event_defined_fields(std::span<const uint64_t> record);
 const char* event_type_name(uint8_t code);           // "EVENT_0xNN" for a reserved code
 
 // Command opcodes (§4.1.1) and command errors (§7.1).

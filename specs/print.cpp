@@ -16,13 +16,15 @@ std::string format_fields(std::span<const Field> fields, std::span<const uint64_
 }
 
 std::string format_event(const EventRecord& e) {
-  const EventTypeInfo* info = event_type_info(e.type());
+  const uint32_t defined = event_defined_fields(e.q);
   std::string out = event_type_name(e.type());
   for (unsigned i = 0; i < std::size(event::kFields); ++i) {
     const Field& f = event::kFields[i];
-    if (i == event::bit_EVENT_TYPE || !info || !(info->fields & (1u << i))) continue;
+    if (i == event::bit_EVENT_TYPE || !(defined & (1u << i))) continue;
     uint64_t v = e.get(f);
-    out += v < 10 ? fmt::format(" {}={}", f.name, v) : fmt::format(" {}={:#x}", f.name, v);
+    static constexpr const char* kClass[] = {"CD", "TT", "IN", "reserved"};
+    if (i == event::bit_CLASS) out += fmt::format(" CLASS={}", kClass[v & 3]);
+    else out += v < 10 ? fmt::format(" {}={}", f.name, v) : fmt::format(" {}={:#x}", f.name, v);
   }
   return out;
 }

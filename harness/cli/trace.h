@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "specs/model.h"
 
@@ -11,12 +13,17 @@ namespace smmu::harness {
 class TracePrinter final : public WalkObserver {
  public:
   explicit TracePrinter(std::FILE* out, std::string indent = "    ") : out_(out), indent_(std::move(indent)) {}
+  ~TracePrinter() override { flush(); }
   void table_read(const TableRead& r) override;
   void decision(std::string_view section, std::string_view text) override;
 
  private:
+  void flush();
   std::FILE* out_;
   std::string indent_;
+  // The qwords of a multi-word structure (STE, CD) are printed as one line once all have been read.
+  std::optional<TableRead> first_;
+  std::vector<std::optional<uint64_t>> words_;
 };
 
 std::string describe(const Transaction& t);
