@@ -19,7 +19,8 @@ CacheLevel decode_nibble(unsigned n) {
     case 0b10: l = {Cache::WT, r, w, false}; break;
     case 0b11: l = {Cache::WB, r, w, false}; break;
   }
-  if (n == 0) l = {Cache::NC, false, false, false};  // reserved with a Normal outer: read as NC (MAIR_RESERVED)
+  // §5.4 MAIR: inner 0b0000 under a Normal outer is Reserved and behaves as Normal-iWT Transient, RW = 0b11.
+  if (n == 0) l = {Cache::WT, true, true, true};
   return l;
 }
 

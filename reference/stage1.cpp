@@ -71,11 +71,12 @@ Permissions s1_permissions(uint64_t desc, const TableControls& tc, const Cd& c, 
       p.write = unpriv_write;
       p.exec = !s1desc::UXN.get(desc) && !tc.uxn;
     }
-    // PAN: a privileged data access to memory accessible at EL0 faults (§5.4 CD.PAN).
-    if (priv && c[cd::PAN] && el0) p.read = p.write = false;
   }
-  // WXN: writable memory is never executable (§5.4 CD.WXN).
-  if (c[cd::WXN] && !read_only) p.exec = false;
+  // WXN (§5.4 CD.WXN): execute is removed where the same privilege level may write (Arm ARM D8.4
+  // R_SYMMB, R_FYMXJ; Tables D8-65, D8-66): AP = 0b00 under WXN keeps UnprivExecute. Judged before PAN.
+  if (c[cd::WXN] && p.write) p.exec = false;
+  // PAN: a privileged data access to memory accessible at EL0 faults (§5.4 CD.PAN); EL2 has no EL0.
+  if (w != StreamWorld::El2 && priv && c[cd::PAN] && (ap & 1) && !tc.no_unpriv) p.read = p.write = false;
   return p;
 }
 
@@ -99,13 +100,15 @@ Result<S1Result> walk_stage1(const Ctx& ctx, const Ste& st, const Cd& c, uint32_
     return fault(EventType::F_TRANSLATION);
   }
   const unsigned ia = 64 - r.tsz;
-  // §3.4.1: the VA is in range only if VA[AddrTop:ia-1] are identical, AddrTop = 55 with TBI, else 63.
+  // §3.4.1: the VA is in range only if VA[AddrTop:N-1] are identical, AddrTop = 55 with TBI, else 63, where
+  // N = ia + 1 counts the sign bit (§3.4 example: two 48-bit TTBs, a 49-bit range, check VA[63:48]). So
+  // VA[AddrTop:ia] must be zero for TTB0 and ones for TTB1 (Arm ARM: TTBR0 covers [0, 2^ia)).
   const unsigned top = r.tbi ? 55 : 63;
-  const uint64_t all_ones = (uint64_t{2} << (top - (ia - 1))) - 1;
-  const uint64_t upper = (va >> (ia - 1)) & all_ones;
+  const uint64_t all_ones = (uint64_t{2} << (top - ia)) - 1;
+  const uint64_t upper = (va >> ia) & all_ones;
   const bool in_range = r.ttb1 ? upper == all_ones : upper == 0;
   if (!in_range) {
-    ctx.note("3.4.1", "VA[{}:{}] are not a sign extension of the {}-bit TTB{} range (T{}SZ={})", top, ia - 1, ia,
+    ctx.note("3.4.1", "VA[{}:{}] are not a sign extension of the {}-bit TTB{} range (T{}SZ={})", top, ia, ia,
              int(r.ttb1), int(r.ttb1), r.tsz);
     return fault(EventType::F_TRANSLATION);
   }

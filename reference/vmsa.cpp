@@ -27,18 +27,20 @@ int s1_start_level(unsigned granule, unsigned ia_bits) {
 }
 
 std::optional<int> s2_start_level(unsigned granule, unsigned sl0, const Features& f) {
+  // Arm ARM S2InvalidSL: the deepest starts need a large enough PA size, here the OAS (S2SL0_PAMAX).
+  const unsigned pa_max = f.oas_bits();
   if (granule == 12) {
     switch (sl0) {
       case 0: return 2;
       case 1: return 1;
-      case 2: return 0;
+      case 2: return pa_max >= 44 ? std::optional<int>(0) : std::nullopt;
       case 3: return f.stt ? std::optional<int>(3) : std::nullopt;  // level 3 needs FEAT_TTST (IDR3.STT)
     }
   }
   switch (sl0) {  // 16KB and 64KB
     case 0: return 3;
     case 1: return 2;
-    case 2: return 1;
+    case 2: return pa_max >= (granule == 14 ? 42u : 44u) ? std::optional<int>(1) : std::nullopt;
     default: return std::nullopt;  // level 0 with 16KB needs FEAT_LPA2
   }
 }
