@@ -8,6 +8,7 @@ packages=(
   clang-14 libclang-rt-14-dev llvm-14 cmake ninja-build git ca-certificates
   # libraries
   libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libprotobuf-dev protobuf-compiler
 )
 
 missing=()

@@ -8,11 +8,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "harness/table_memory.h"
 #include "specs/physical_memory.h"  // specs/: the Memory interface
 
 namespace smmu::harness {
 
-class SparseMemory final : public Memory {
+class SparseMemory final : public Memory, public TableMemory {
  public:
   static constexpr uint64_t kPageSize = 4096;
 
@@ -24,8 +25,8 @@ class SparseMemory final : public Memory {
   bool aborts(uint64_t pa, unsigned size) const;
 
   // Convenience for builders and tests: plain 64-bit access, ignoring abort ranges.
-  uint64_t peek64(uint64_t pa) const;
-  void poke64(uint64_t pa, uint64_t value);
+  uint64_t peek64(uint64_t pa) const override;
+  void poke64(uint64_t pa, uint64_t value) override;
 
   size_t page_count() const { return pages_.size(); }
 

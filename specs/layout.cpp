@@ -33,14 +33,15 @@ const char* event_type_name(uint8_t code) {
   return buf;
 }
 
+const OpcodeInfo* opcode_info(uint8_t opcode) {
+  for (const auto& o : kOpcodes)
+    if (static_cast<uint8_t>(o.opcode) == opcode) return &o;
+  return nullptr;
+}
+
 const char* opcode_name(uint8_t opcode) {
-  switch (opcode) {
-#define OPCODE(name, value, sec) \
-  case value: return #name;
-#include "specs/fields/cmd_opcodes.def"
-#undef OPCODE
-    default: return nullptr;
-  }
+  const OpcodeInfo* o = opcode_info(opcode);
+  return o ? o->name : nullptr;
 }
 
 const char* cerror_name(uint8_t code) {

@@ -79,6 +79,13 @@ namespace regf {
 #include "specs/fields/reg_fields.def"
 }  // namespace regf
 #undef REGFIELD
+#define REGFIELD(reg, name, hi, lo, sec) reg##_##name,
+namespace regf {
+inline constexpr Field kFields[] = {
+#include "specs/fields/reg_fields.def"
+};
+}  // namespace regf
+#undef REGFIELD
 
 // Tables of every field, for printers, checkers and the Z3 encoder.
 #define FIELD(name, q, hi, lo, sec) name,
@@ -162,11 +169,32 @@ const char* event_type_name(uint8_t code);           // "EVENT_0xNN" for a reser
 
 // Command opcodes (§4.1.1) and command errors (§7.1).
 enum class Opcode : uint8_t {
-#define OPCODE(name, value, sec) name = value,
+#define OPCODE(name, value, sec, fields) name = value,
 #include "specs/fields/cmd_opcodes.def"
 #undef OPCODE
 };
-const char* opcode_name(uint8_t opcode);  // nullptr for a reserved opcode
+namespace cmd {
+enum FieldBit : uint32_t {
+#define FIELD(name, q, hi, lo, sec) bit_##name,
+#include "specs/fields/cmd.def"
+#undef FIELD
+};
+}  // namespace cmd
+struct OpcodeInfo {
+  Opcode opcode;
+  const char* name;
+  const char* section;
+  uint32_t fields;  // bit cmd::bit_X set when the command carries field X
+};
+#define C(x) (1u << cmd::bit_##x)
+inline constexpr OpcodeInfo kOpcodes[] = {
+#define OPCODE(name, value, sec, fields) {Opcode::name, #name, sec, fields},
+#include "specs/fields/cmd_opcodes.def"
+#undef OPCODE
+};
+#undef C
+const OpcodeInfo* opcode_info(uint8_t opcode);  // nullptr for a reserved opcode
+const char* opcode_name(uint8_t opcode);        // nullptr for a reserved opcode
 enum class CError : uint8_t {
 #define CERROR(name, code, sec) name = code,
 #include "specs/fields/cerror.def"

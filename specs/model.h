@@ -92,6 +92,41 @@ struct TableRead {
   std::optional<uint64_t> ipa;     // for a structure fetched through stage 2 (nested): its IPA
 };
 
+// What a consumed command invalidates (Arm IHI 0070 chapter 4), decoded by the model, so that the runner can
+// tell a well-synchronized stream from one that is not. Fields a kind does not use stay empty.
+struct InvalidationScope {
+  enum class Kind : uint8_t {
+    None,        // not an invalidation (prefetch, sync, ...)
+    Ste,         // CMD_CFGI_STE: the STE of `sid` and the CDs cached through it (Leaf: not its L1STD)
+    SteRange,    // CMD_CFGI_STE_RANGE (CMD_CFGI_ALL when sid_count covers every StreamID)
+    Cd,          // CMD_CFGI_CD: the CD of (sid, ssid) (Leaf: not its L1CD)
+    CdAll,       // CMD_CFGI_CD_ALL: every CD of `sid`
+    TlbiStage1,  // stage-1 (and nested) TLB entries of a regime, narrowed by asid/vmid/address
+    TlbiStage2,  // CMD_TLBI_S2_IPA: stage-2-only entries of `vmid` by IPA
+    TlbiAll,     // CMD_TLBI_S12_VMALL (vmid set) and CMD_TLBI_NSNH_ALL (no vmid): every NS-EL1 entry, all stages
+  };
+  enum class Regime : uint8_t { Any, NsEl1, El2, El2E2H, AnyEl2 };
+  Kind kind = Kind::None;
+  Regime regime = Regime::Any;
+  uint32_t sid = 0;
+  uint64_t sid_count = 0;          // SteRange: the aligned block of StreamIDs
+  std::optional<uint32_t> ssid;
+  std::optional<uint16_t> asid;    // none: every ASID
+  std::optional<uint16_t> vmid;    // none: every VMID
+  uint64_t addr = 0, size = 0;     // VA or IPA range; size 0: every address
+  bool leaf = false;               // only last-level entries need go (TLBI and CFGI Leaf = 1)
+  uint8_t ttl = 0;                 // range TLBI level hint (0: any)
+};
+
+// A command the model consumed, or the one it stopped at with an error (§4, §7.1).
+struct CommandReport {
+  std::array<uint64_t, 2> raw{};
+  uint32_t index = 0;              // queue index (with wrap bit) it was read from
+  uint8_t opcode = 0;
+  uint8_t error = 0;               // CERROR code; 0 when consumed
+  InvalidationScope scope;
+};
+
 // Extension point for traces, footprints and checkers (STYLE.md): the model reports, never prints.
 class WalkObserver {
  public:
@@ -99,6 +134,11 @@ class WalkObserver {
   virtual void table_read(const TableRead& /*read*/) {}
   // A decision the model took, with the section of Arm IHI 0070 (or the Arm ARM) that requires it.
   virtual void decision(std::string_view /*section*/, std::string_view /*text*/) {}
+  virtual void command(const CommandReport& /*c*/) {}
+  // An event record written to the event queue at `pa`, or discarded (`pa` empty) (§7.4).
+  virtual void event(const EventRecord& /*record*/, std::optional<uint64_t> /*pa*/) {}
+  // A 32-bit MSI write the SMMU made (CMD_SYNC completion, event or GERROR interrupt), ok = not aborted.
+  virtual void msi(uint64_t /*pa*/, uint32_t /*data*/, bool /*ok*/) {}
 };
 
 // An SMMUv3 model. Commands are processed synchronously when a register write lets processing resume;
@@ -109,8 +149,12 @@ class SmmuModel {
   virtual const Features& features() const = 0;
   virtual uint64_t mmio_read(uint32_t offset, unsigned size) = 0;
   virtual void mmio_write(uint32_t offset, unsigned size, uint64_t value) = 0;
+  // Translates one transaction; a fault the configuration records is also written to the event queue.
+  // `observer` sees this translation; without one, the model's own observer (set_observer) does.
   virtual Outcome translate(const Transaction& t, WalkObserver* observer = nullptr) = 0;
   virtual void quiesce() {}
+  // An observer for everything the model does outside translate() calls too (commands, events).
+  virtual void set_observer(WalkObserver* /*observer*/) {}
 };
 
 }  // namespace smmu

@@ -29,6 +29,20 @@ std::string format_event(const EventRecord& e) {
   return out;
 }
 
+std::string format_command(const std::array<uint64_t, 2>& c) {
+  const uint8_t opcode = static_cast<uint8_t>(cmd::Opcode.get(c[0]));
+  const OpcodeInfo* info = opcode_info(opcode);
+  if (!info) return fmt::format("reserved opcode {:#04x} [{:#018x} {:#018x}]", opcode, c[0], c[1]);
+  std::string out = info->name;
+  for (unsigned i = 0; i < std::size(cmd::kFields); ++i) {
+    if (!(info->fields & (1u << i))) continue;
+    const uint64_t v = cmd::kFields[i].get(std::span<const uint64_t>(c));
+    if (v == 0) continue;
+    out += v < 10 ? fmt::format(" {}={}", cmd::kFields[i].name, v) : fmt::format(" {}={:#x}", cmd::kFields[i].name, v);
+  }
+  return out;
+}
+
 std::string format_outcome(const Outcome& o) {
   switch (o.kind) {
     case OutcomeKind::Success:

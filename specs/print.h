@@ -15,6 +15,8 @@ namespace smmu {
 std::string format_fields(std::span<const Field> fields, std::span<const uint64_t> words,
                           bool nonzero_only = true);
 std::string format_event(const EventRecord& e);
+// "CMD_CFGI_STE StreamID=0x5 Leaf=1": the opcode and the non-zero fields that command carries.
+std::string format_command(const std::array<uint64_t, 2>& c);
 std::string format_outcome(const Outcome& o);
 
 }  // namespace smmu

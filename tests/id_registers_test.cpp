@@ -53,18 +53,24 @@ TEST_F(IdRegisterTest, GbpaWriteTakesEffectOnlyWithUpdate) {  // §6.3.14: "writ
 
 TEST_F(IdRegisterTest, StreamTableRegistersByMmio) {  // §6.3.24, §6.3.25 as 64-bit and 32-bit accesses
   strtab->set_ste(2, driver::ste_bypass());
+  // §6.3.24: STRTAB_BASE is read-only while SMMUEN = 1; the write is IGNORED (SMMUv3.2).
   smmu->mmio_write(reg::STRTAB_BASE.offset, 8, 0);
-  EXPECT_EQ(dma(2, 0x1000).kind, OutcomeKind::Fault);  // the STE at 0x80 is all zero: C_BAD_STE
+  EXPECT_EQ(smmu->mmio_read(reg::STRTAB_BASE.offset, 8), strtab->base());
+  expect_success(dma(2, 0x1000), 0x1000);
+  smmu->mmio_write(reg::CR0.offset, 4, 0);  // SMMUEN = 0: global bypass, no STE lookup
+  EXPECT_EQ(smmu->mmio_read(reg::CR0ACK.offset, 4), 0u);
+  expect_success(dma(0xffff, 0x2000), 0x2000);
+  smmu->mmio_write(reg::STRTAB_BASE.offset, 8, 0);
+  EXPECT_EQ(smmu->mmio_read(reg::STRTAB_BASE.offset, 8), 0u);
   smmu->mmio_write(reg::STRTAB_BASE.offset, 4, strtab->base() & 0xFFFFFFFF);
   smmu->mmio_write(reg::STRTAB_BASE.offset + 4, 4, strtab->base() >> 32);
   EXPECT_EQ(smmu->mmio_read(reg::STRTAB_BASE.offset, 8), strtab->base());
   smmu->mmio_write(reg::STRTAB_BASE_CFG.offset, 4, strtab->base_cfg());
   EXPECT_EQ(smmu->mmio_read(reg::STRTAB_BASE_CFG.offset, 4), strtab->base_cfg());
-  expect_success(dma(2, 0x1000), 0x1000);
   uint64_t cr0 = 0;
-  smmu->mmio_write(reg::CR0.offset, 4, cr0);  // SMMUEN = 0: global bypass, no STE lookup
-  EXPECT_EQ(smmu->mmio_read(reg::CR0ACK.offset, 4), 0u);
-  expect_success(dma(0xffff, 0x2000), 0x2000);
+  regf::CR0_SMMUEN.set(cr0, 1);
+  smmu->mmio_write(reg::CR0.offset, 4, cr0);
+  expect_success(dma(2, 0x1000), 0x1000);
 }
 
 }  // namespace

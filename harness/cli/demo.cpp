@@ -1,4 +1,4 @@
-#include "harness/cli/demo.h"
+#include "harness/cli/commands.h"
 
 #include <cstdio>
 #include <vector>

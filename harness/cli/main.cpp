@@ -1,10 +1,12 @@
 // smmucheck: differential fuzzing and conformance harness for the Arm SMMUv3.
 #include <CLI/CLI.hpp>
 
-#include "harness/cli/demo.h"
+#include "harness/cli/commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"smmucheck: differential fuzzing and conformance harness for the Arm SMMUv3"};
+  using namespace smmu::harness;
+  CLI::App app{"smmucheck: differential fuzzing and conformance harness for the Arm SMMUv3 (Arm IHI 0070).\n"
+               "Exit codes: 0 success, 1 a check failed, 2 a usage or input error."};
   app.require_subcommand(1);
 
   bool quiet = false;
@@ -12,7 +14,28 @@ int main(int argc, char** argv) {
                                               "printing each walk step and each result");
   demo->add_flag("-q,--quiet", quiet, "print only the results, not the walk steps");
 
-  CLI11_PARSE(app, argc, argv);
-  if (demo->parsed()) return smmu::harness::run_demo(quiet);
-  return 2;
+  RunOptions run_opts;
+  CLI::App* run = app.add_subcommand("run", "run scenarios (files, or directories of *.textproto) on the reference "
+                                            "model and check their expectations");
+  run->add_option("paths", run_opts.paths, "scenario files or directories")->required();
+  run->add_flag("--json", run_opts.json, "machine-readable output");
+  run->add_flag("-v,--verbose", run_opts.verbose, "list passing scenarios too");
+
+  std::string replay_path;
+  bool replay_json = false;
+  CLI::App* replay = app.add_subcommand("replay", "tell the story of one scenario: every step, table read, decision, "
+                                                  "command, event and check");
+  replay->add_option("file", replay_path, "a scenario file")->required();
+  (void)replay_json;
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitInputError;
+  }
+  if (demo->parsed()) return run_demo(quiet);
+  if (run->parsed()) return run_scenarios(run_opts);
+  if (replay->parsed()) return replay_scenario(replay_path, replay_json);
+  return kExitInputError;
 }

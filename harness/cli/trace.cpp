@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "specs/print.h"
+
 namespace smmu::harness {
 
 namespace {
@@ -57,6 +59,23 @@ void TracePrinter::decision(std::string_view section, std::string_view text) {
   const bool arm_arm = section.starts_with("ArmARM");
   fmt::print(out_, "{}{:<14} {}\n", indent_, arm_arm ? fmt::format("[{}]", section) : fmt::format("[§{}]", section),
              text);
+}
+
+void TracePrinter::command(const CommandReport& c) {
+  flush();
+  fmt::print(out_, "{}cmd   [{:#x}] {}{}\n", indent_, c.index, format_command(c.raw),
+             c.error ? fmt::format("  -> {}", cerror_name(c.error)) : "");
+}
+
+void TracePrinter::event(const EventRecord& record, std::optional<uint64_t> pa) {
+  flush();
+  fmt::print(out_, "{}event {}{}\n", indent_, format_event(record),
+             pa ? fmt::format("  -> event queue @ {:#x}", *pa) : "  -> discarded");
+}
+
+void TracePrinter::msi(uint64_t pa, uint32_t data, bool ok) {
+  flush();
+  fmt::print(out_, "{}msi   write {:#x} to {:#x}{}\n", indent_, data, pa, ok ? "" : ": EXTERNAL ABORT");
 }
 
 std::string describe(const Transaction& t) {

@@ -16,6 +16,9 @@ class TracePrinter final : public WalkObserver {
   ~TracePrinter() override { flush(); }
   void table_read(const TableRead& r) override;
   void decision(std::string_view section, std::string_view text) override;
+  void command(const CommandReport& c) override;
+  void event(const EventRecord& record, std::optional<uint64_t> pa) override;
+  void msi(uint64_t pa, uint32_t data, bool ok) override;
 
  private:
   void flush();

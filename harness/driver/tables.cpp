@@ -65,14 +65,14 @@ Words8 make_cd(const CdConfig& c) {
                          {cd::MAIR1, c.mair >> 32}});
 }
 
-StreamTable StreamTable::linear(harness::SparseMemory& mem, Allocator& alloc, unsigned log2size) {
+StreamTable StreamTable::linear(harness::TableMemory& mem, Allocator& alloc, unsigned log2size) {
   StreamTable t(mem, alloc);
   t.log2size_ = log2size;
   t.base_ = alloc.alloc(uint64_t{64} << log2size, uint64_t{64} << log2size);
   return t;
 }
 
-StreamTable StreamTable::two_level(harness::SparseMemory& mem, Allocator& alloc, unsigned log2size, unsigned split) {
+StreamTable StreamTable::two_level(harness::TableMemory& mem, Allocator& alloc, unsigned log2size, unsigned split) {
   StreamTable t(mem, alloc);
   t.log2size_ = log2size;
   t.split_ = split;
@@ -112,7 +112,7 @@ void StreamTable::set_ste(uint32_t sid, const Words8& ste) {
   for (unsigned i = 0; i < 8; ++i) mem_->poke64(pa + 8 * i, ste[i]);
 }
 
-CdTable::CdTable(harness::SparseMemory& mem, Allocator& alloc, unsigned cdmax, unsigned fmt)
+CdTable::CdTable(harness::TableMemory& mem, Allocator& alloc, unsigned cdmax, unsigned fmt)
     : mem_(&mem), alloc_(&alloc), fmt_(fmt) {
   if (fmt == 0) {
     uint64_t size = uint64_t{64} << cdmax;
@@ -167,7 +167,7 @@ uint64_t s2_leaf_bits(const S2Leaf& l) {
   return d;
 }
 
-PageTable::PageTable(harness::SparseMemory& mem, Allocator& alloc, unsigned granule, unsigned ia_bits, int start_level)
+PageTable::PageTable(harness::TableMemory& mem, Allocator& alloc, unsigned granule, unsigned ia_bits, int start_level)
     : mem_(&mem), alloc_(&alloc), granule_(granule), ia_bits_(ia_bits) {
   start_ = start_level >= 0 ? start_level : 3 - int((ia_bits - 1 - granule) / (granule - 3));
   uint64_t size = uint64_t{8} << index_bits(start_);
@@ -203,10 +203,26 @@ uint64_t PageTable::descriptor_address(uint64_t ia, int level) {
   }
 }
 
-void PageTable::map(uint64_t ia, uint64_t oa, uint64_t size, uint64_t leaf_bits) {
-  int level = -1;
+int PageTable::leaf_level(uint64_t size) const {
   for (int l = 3; l >= start_; --l)
-    if (size == uint64_t{1} << level_shift(granule_, l)) level = l;
+    if (size == uint64_t{1} << level_shift(granule_, l)) return l;
+  return -1;
+}
+
+uint64_t PageTable::existing_descriptor_address(uint64_t ia, int level) const {
+  if (level < start_ || level > 3) return 0;
+  uint64_t table = root_;
+  for (int l = start_;; ++l) {
+    uint64_t pa = table + ((ia >> level_shift(granule_, l)) & ((uint64_t{1} << index_bits(l)) - 1)) * 8;
+    if (l == level) return pa;
+    uint64_t d = mem_->peek64(pa);
+    if (!s1desc::Valid.get(d) || !s1desc::Type.get(d)) return 0;
+    table = s1desc::Address.in_place(d);
+  }
+}
+
+void PageTable::map(uint64_t ia, uint64_t oa, uint64_t size, uint64_t leaf_bits) {
+  const int level = leaf_level(size);
   if (level < 0) throw std::invalid_argument("PageTable::map: size is not a page or block size");
   uint64_t d = leaf_bits;
   s1desc::Valid.set(d, 1);

@@ -8,7 +8,7 @@
 #include <map>
 
 #include "specs/layout.h"
-#include "harness/sparse_memory.h"
+#include "harness/table_memory.h"
 
 namespace smmu::driver {
 
@@ -76,17 +76,18 @@ unsigned tg1_encoding(unsigned granule);  // CD.TG1
 // largest span (2^SPLIT STEs).
 class StreamTable {
  public:
-  static StreamTable linear(harness::SparseMemory& mem, Allocator& alloc, unsigned log2size);
-  static StreamTable two_level(harness::SparseMemory& mem, Allocator& alloc, unsigned log2size, unsigned split);
+  static StreamTable linear(harness::TableMemory& mem, Allocator& alloc, unsigned log2size);
+  static StreamTable two_level(harness::TableMemory& mem, Allocator& alloc, unsigned log2size, unsigned split);
   uint64_t base() const { return base_; }            // STRTAB_BASE
   uint32_t base_cfg() const;                          // STRTAB_BASE_CFG
   uint64_t ste_address(uint32_t sid);                 // allocating the L2 array if needed
   uint64_t l1_address(uint32_t sid) const;            // 2-level only
+  unsigned log2size() const { return log2size_; }
   void set_ste(uint32_t sid, const Words8& ste);
 
  private:
-  StreamTable(harness::SparseMemory& mem, Allocator& alloc) : mem_(&mem), alloc_(&alloc) {}
-  harness::SparseMemory* mem_;
+  StreamTable(harness::TableMemory& mem, Allocator& alloc) : mem_(&mem), alloc_(&alloc) {}
+  harness::TableMemory* mem_;
   Allocator* alloc_;
   uint64_t base_ = 0;
   unsigned log2size_ = 0, split_ = 0;
@@ -96,13 +97,13 @@ class StreamTable {
 // A CD table (§5.2 S1Fmt, §5.3): linear (fmt 0) or 2-level with 4KB (fmt 1) or 64KB (fmt 2) leaves.
 class CdTable {
  public:
-  CdTable(harness::SparseMemory& mem, Allocator& alloc, unsigned cdmax, unsigned fmt);
+  CdTable(harness::TableMemory& mem, Allocator& alloc, unsigned cdmax, unsigned fmt);
   uint64_t context_ptr() const { return base_; }
   uint64_t cd_address(uint32_t ssid);  // allocating the leaf if needed
   void set_cd(uint32_t ssid, const Words8& cd);
 
  private:
-  harness::SparseMemory* mem_;
+  harness::TableMemory* mem_;
   Allocator* alloc_;
   uint64_t base_;
   unsigned fmt_;
@@ -129,9 +130,15 @@ uint64_t s2_leaf_bits(const S2Leaf& l);
 class PageTable {
  public:
   // `start_level` < 0 derives the stage-1 start level from the input size.
-  PageTable(harness::SparseMemory& mem, Allocator& alloc, unsigned granule, unsigned ia_bits, int start_level = -1);
+  PageTable(harness::TableMemory& mem, Allocator& alloc, unsigned granule, unsigned ia_bits, int start_level = -1);
   uint64_t root() const { return root_; }
   int start_level() const { return start_; }
+  unsigned ia_bits() const { return ia_bits_; }
+  unsigned granule() const { return granule_; }
+  // The level whose leaves cover `size` bytes, or -1.
+  int leaf_level(uint64_t size) const;
+  // The address of the level-`level` descriptor for `ia` when the tables above it exist, else 0.
+  uint64_t existing_descriptor_address(uint64_t ia, int level) const;
   // Maps [ia, ia + size) to oa with one leaf; size must be the page size or a block size.
   void map(uint64_t ia, uint64_t oa, uint64_t size, uint64_t leaf_bits);
   // The address of the level-`level` descriptor for `ia`, creating the tables above it.
@@ -141,7 +148,7 @@ class PageTable {
 
  private:
   unsigned index_bits(int level) const;
-  harness::SparseMemory* mem_;
+  harness::TableMemory* mem_;
   Allocator* alloc_;
   unsigned granule_, ia_bits_;
   int start_;

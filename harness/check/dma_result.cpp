@@ -1,0 +1,50 @@
+// The DMA result checker: outcome kind, output address, permissions, attributes, and the fault's record.
+#include <fmt/format.h>
+
+#include "harness/check/check.h"
+
+namespace smmu::harness {
+
+std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
+
+namespace {
+const char* kind_name(smmucheck::ResultKind k) {
+  switch (k) {
+    case smmucheck::SUCCESS: return "success";
+    case smmucheck::FAULT: return "fault";
+    case smmucheck::TERMINATED: return "terminated";
+    case smmucheck::RAZ_WI: return "raz_wi";
+    default: return "?";
+  }
+}
+smmucheck::ResultKind kind_of(OutcomeKind k) {
+  switch (k) {
+    case OutcomeKind::Success: return smmucheck::SUCCESS;
+    case OutcomeKind::Fault: return smmucheck::FAULT;
+    case OutcomeKind::Terminated: return smmucheck::TERMINATED;
+    case OutcomeKind::CompletedRazWi: return smmucheck::RAZ_WI;
+  }
+  return smmucheck::FAULT;
+}
+std::string perms_string(const Permissions& p) {
+  return {p.read ? 'r' : '-', p.write ? 'w' : '-', p.exec ? 'x' : '-'};
+}
+}  // namespace
+
+Mismatches check_dma(const smmucheck::DmaExpect& e, const Outcome& o) {
+  Mismatches m;
+  if (kind_of(o.kind) != e.result()) m.push_back({"dma.result", kind_name(e.result()), outcome_kind_name(o.kind)});
+  if (e.has_pa() && (o.kind != OutcomeKind::Success || o.pa != e.pa())) m.push_back({"dma.pa", hex(e.pa()), hex(o.pa)});
+  if (e.has_perms() && perms_string(o.perms) != e.perms()) m.push_back({"dma.perms", e.perms(), perms_string(o.perms)});
+  if (e.has_mair() && o.attrs.mair != e.mair()) m.push_back({"dma.mair", hex(e.mair()), hex(o.attrs.mair)});
+  if (e.has_sh() && o.attrs.sh != e.sh()) m.push_back({"dma.sh", std::to_string(e.sh()), std::to_string(o.attrs.sh)});
+  if (e.has_recorded() && o.recorded != e.recorded())
+    m.push_back({"dma.recorded", e.recorded() ? "true" : "false", o.recorded ? "true" : "false"});
+  if (e.has_event()) {
+    if (!o.event) m.push_back({"dma.event", e.event().type(), "none"});
+    else for (auto& x : check_event(e.event(), *o.event, "dma.event")) m.push_back(std::move(x));
+  }
+  return m;
+}
+
+}  // namespace smmu::harness

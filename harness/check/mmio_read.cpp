@@ -1,0 +1,18 @@
+// The register read checker: a whole value, or named fields of the register.
+#include "harness/check/check.h"
+#include "specs/lookup.h"
+
+namespace smmu::harness {
+
+Mismatches check_mmio_read(const smmucheck::MmioRead& r, uint64_t value) {
+  Mismatches m;
+  const std::string name = r.reg().empty() ? hex(r.offset()) : r.reg();
+  if (r.has_expect_value() && value != r.expect_value()) m.push_back({name, hex(r.expect_value()), hex(value)});
+  for (const auto& fv : r.expect_field()) {
+    const Field* f = register_field(fv.name(), r.reg());
+    if (f && f->get(value) != fv.value()) m.push_back({f->name, hex(fv.value()), hex(f->get(value))});
+  }
+  return m;
+}
+
+}  // namespace smmu::harness

@@ -1,0 +1,26 @@
+// The smmucheck subcommands.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace smmu::harness {
+
+// Exit codes of every subcommand.
+enum ExitCode : int { kExitOk = 0, kExitFailed = 1, kExitInputError = 2 };
+
+int run_demo(bool quiet);
+
+struct RunOptions {
+  std::vector<std::string> paths;  // scenario files or directories of *.textproto
+  bool json = false;
+  bool verbose = false;
+};
+int run_scenarios(const RunOptions& opts);
+
+int replay_scenario(const std::string& path, bool json);
+
+// The scenario files under `paths`: files as given, directories searched for *.textproto, sorted.
+std::vector<std::string> scenario_files(const std::vector<std::string>& paths, std::vector<std::string>& missing);
+
+}  // namespace smmu::harness

@@ -1,0 +1,61 @@
+// `smmucheck replay`: the story of one scenario, step by step: each step (and what a driver step became),
+// each table read and decision of the model, each command, event and MSI, each result, each check.
+#include <fmt/format.h>
+
+#include "harness/check/check.h"
+#include "harness/cli/commands.h"
+#include "harness/cli/trace.h"
+#include "harness/scenario/describe.h"
+#include "reference/smmu.h"
+#include "specs/print.h"
+
+namespace smmu::harness {
+
+int replay_scenario(const std::string& path, bool /*json*/) {
+  std::vector<InputError> errors;
+  std::optional<LoadedScenario> s = load_scenario(path, errors);
+  if (!s) {
+    for (const auto& e : errors) fmt::print(stderr, "{}\n", e.to_string());
+    return kExitInputError;
+  }
+  TracePrinter trace(stdout, "      ");
+  ScenarioRun run(*s, [](const Features& f, Memory& m) { return std::make_unique<ref::ReferenceSmmu>(f, m); }, &trace);
+  run.on_primitive = [](const smmucheck::Step& p) {
+    fmt::print("    -> {}{}\n", describe_step(p), p.comment().empty() ? "" : "   # " + p.comment());
+  };
+  fmt::print("scenario {} ({})\n", s->msg.name(), path);
+  if (!s->msg.description().empty()) fmt::print("  {}\n", s->msg.description());
+  if (s->msg.spec_size()) {
+    std::string secs;
+    for (const auto& x : s->msg.spec()) secs += " §" + x;
+    fmt::print("  spec:{}\n", secs);
+  }
+  fmt::print("  model: reference ({})\n\n", smmu::describe(run.model().features()));
+  int failed = 0;
+  for (int i = 0; i < s->msg.step_size(); ++i) {
+    const smmucheck::Step& step = s->msg.step(i);
+    fmt::print("step {} (line {}): {}{}\n", i, s->step_line[size_t(i)], describe_step(step),
+               step.comment().empty() ? "" : "   # " + step.comment());
+    auto result = run.run_step(i);
+    if (auto* err = std::get_if<std::string>(&result)) {
+      fmt::print("  ERROR: {}\n", *err);
+      return kExitInputError;
+    }
+    const StepObservation& obs = std::get<StepObservation>(result);
+    if (obs.dma) fmt::print("  => {}\n", format_outcome(*obs.dma));
+    if (obs.mmio_value) fmt::print("  => {:#x}\n", *obs.mmio_value);
+    for (const auto& e : obs.events) fmt::print("  event queue: {}\n", format_event(e));
+    const Mismatches m = check_step(step, obs);
+    for (const auto& x : m) fmt::print("  MISMATCH {}: expected {}, got {}\n", x.what, x.expected, x.actual);
+    if (m.empty() && (step.has_expect_events() || step.has_expect_queue() || (step.has_dma() && step.dma().has_expect()) ||
+                      (step.has_mmio_read() && (step.mmio_read().has_expect_value() || step.mmio_read().expect_field_size()))))
+      fmt::print("  checks: ok\n");
+    failed += m.empty() ? 0 : 1;
+    fmt::print("\n");
+  }
+  fmt::print("{}: {} steps, {}\n", s->msg.name(), s->msg.step_size(),
+             failed ? fmt::format("{} with mismatches", failed) : std::string("every check passed"));
+  return failed ? kExitFailed : kExitOk;
+}
+
+}  // namespace smmu::harness

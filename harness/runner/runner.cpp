@@ -1,0 +1,100 @@
+#include "harness/runner/runner.h"
+
+#include <fmt/format.h>
+
+#include "specs/lookup.h"
+
+namespace smmu::harness {
+
+ScenarioRun::ScenarioRun(const LoadedScenario& s, const ModelFactory& make, WalkObserver* observer)
+    : scenario_(s), memory_(std::make_unique<SparseMemory>()), driver_(s.features), observer_(observer) {
+  for (const auto& w : s.msg.memory())
+    for (int i = 0; i < w.qword_size(); ++i) memory_->poke64(w.addr() + 8 * uint64_t(i), w.qword(i));
+  for (const auto& r : s.msg.abort()) memory_->add_abort_range(r.base(), r.size());
+  model_ = make(s.features, *memory_);
+  model_->set_observer(observer);
+}
+
+std::optional<std::string> ScenarioRun::publish_commands(const smmucheck::Commands& c) {
+  // Software's view of the command queue (§3.5): write at PROD, then publish the new PROD.
+  const uint64_t base_reg = model_->mmio_read(reg::CMDQ_BASE.offset, 8);
+  const unsigned log2 = static_cast<unsigned>(regf::QUEUE_BASE_LOG2SIZE.get(base_reg));
+  if (log2 > 19) return fmt::format("CMDQ_BASE.LOG2SIZE is {}: set up the command queue first", log2);
+  const uint64_t entries = uint64_t{1} << log2;
+  const uint64_t base = regf::QUEUE_BASE_ADDR.in_place(base_reg) & ~(std::max<uint64_t>(entries * 16, 32) - 1);
+  const uint32_t mask = static_cast<uint32_t>((entries << 1) - 1);
+  uint32_t prod = static_cast<uint32_t>(model_->mmio_read(reg::CMDQ_PROD.offset, 4)) & mask;
+  const uint32_t cons = static_cast<uint32_t>(model_->mmio_read(reg::CMDQ_CONS.offset, 4)) & mask;
+  for (const auto& cmd : c.cmd()) {
+    const bool full = (prod & (entries - 1)) == (cons & (entries - 1)) && prod != cons;
+    if (full) return "the command queue is full";
+    const auto q = encode_command(cmd);
+    const uint64_t pa = base + uint64_t{prod & (entries - 1)} * 16;
+    memory_->poke64(pa, q[0]);
+    memory_->poke64(pa + 8, q[1]);
+    prod = (prod + 1) & mask;
+  }
+  model_->mmio_write(reg::CMDQ_PROD.offset, 4, prod);
+  return std::nullopt;
+}
+
+std::optional<std::string> ScenarioRun::apply(const smmucheck::Step& s, StepObservation& obs) {
+  switch (s.op_case()) {
+    case smmucheck::Step::kMmioWrite: {
+      const MmioAccess a = mmio_access(s.mmio_write());
+      model_->mmio_write(a.offset, a.size, a.value);
+      return std::nullopt;
+    }
+    case smmucheck::Step::kMmioRead: {
+      const MmioAccess a = mmio_access(s.mmio_read());
+      obs.mmio_value = model_->mmio_read(a.offset, a.size);
+      return std::nullopt;
+    }
+    case smmucheck::Step::kMemWrite:
+      for (int i = 0; i < s.mem_write().qword_size(); ++i)
+        memory_->poke64(s.mem_write().addr() + 8 * uint64_t(i), s.mem_write().qword(i));
+      return std::nullopt;
+    case smmucheck::Step::kCommands:
+      return publish_commands(s.commands());
+    case smmucheck::Step::kDma: {
+      const auto& d = s.dma();
+      Transaction t{.sid = d.sid(), .addr = d.addr(), .read = d.access() != smmucheck::WRITE,
+                    .instr = d.access() == smmucheck::INSTR, .priv = d.priv()};
+      if (d.has_ssid()) t.ssid = d.ssid();
+      obs.dma = model_->translate(t, observer_);
+      return std::nullopt;
+    }
+    case smmucheck::Step::kKexec:
+      return "kexec steps arrive with the live-update simulator; this build cannot run them";
+    default:
+      return "a driver step cannot be primitive";
+  }
+}
+
+void ScenarioRun::observe_after(uint32_t prod_before, StepObservation& obs) {
+  model_->quiesce();
+  const uint32_t prod_after = static_cast<uint32_t>(model_->mmio_read(reg::EVENTQ_PROD.offset, 4));
+  obs.events = read_event_records(*memory_, model_->mmio_read(reg::EVENTQ_BASE.offset, 8), prod_before, prod_after);
+  obs.cmdq_cons = static_cast<uint32_t>(model_->mmio_read(reg::CMDQ_CONS.offset, 4));
+  obs.gerror = static_cast<uint32_t>(model_->mmio_read(reg::GERROR.offset, 4));
+  obs.gerrorn = static_cast<uint32_t>(model_->mmio_read(reg::GERRORN.offset, 4));
+}
+
+std::variant<StepObservation, std::string> ScenarioRun::run_step(int i) {
+  const smmucheck::Step& s = scenario_.msg.step(i);
+  StepObservation obs;
+  const uint32_t prod_before = static_cast<uint32_t>(model_->mmio_read(reg::EVENTQ_PROD.offset, 4));
+  if (s.has_driver()) {
+    if (auto err = driver_.expand(s.driver(), obs.expanded)) return *err;
+    for (const auto& p : obs.expanded) {
+      if (on_primitive) on_primitive(p);
+      if (auto err = apply(p, obs)) return *err;
+    }
+  } else if (auto err = apply(s, obs)) {
+    return *err;
+  }
+  observe_after(prod_before, obs);
+  return obs;
+}
+
+}  // namespace smmu::harness

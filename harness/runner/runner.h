@@ -1,0 +1,69 @@
+// Runs a scenario on one model: applies each step (expanding driver operations through the driver
+// library), and observes what the model did: the DMA outcome, register reads, the event records it wrote,
+// CMDQ_CONS and GERROR (ARCHITECTURE.md, observations).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "harness/driver/driver.h"
+#include "harness/scenario/load.h"
+#include "harness/sparse_memory.h"
+#include "specs/model.h"
+
+namespace smmu::harness {
+
+using ModelFactory = std::function<std::unique_ptr<SmmuModel>(const Features&, Memory&)>;
+
+struct StepObservation {
+  std::vector<smmucheck::Step> expanded;  // the primitive steps a driver step became
+  std::optional<Outcome> dma;
+  std::optional<uint64_t> mmio_value;
+  std::vector<EventRecord> events;        // records written to the event queue during the step
+  uint32_t cmdq_cons = 0;
+  uint32_t gerror = 0, gerrorn = 0;
+};
+
+class ScenarioRun {
+ public:
+  ScenarioRun(const LoadedScenario& scenario, const ModelFactory& make, WalkObserver* observer = nullptr);
+
+  SmmuModel& model() { return *model_; }
+  SparseMemory& memory() { return *memory_; }
+  // Called before each primitive step a driver step expands to is applied (for traces).
+  std::function<void(const smmucheck::Step&)> on_primitive;
+
+  // Executes step `i`; an input error (a driver intent that cannot be carried out, a full command queue,
+  // an unsupported step) comes back as its message.
+  std::variant<StepObservation, std::string> run_step(int i);
+
+ private:
+  std::optional<std::string> apply(const smmucheck::Step& primitive, StepObservation& obs);
+  std::optional<std::string> publish_commands(const smmucheck::Commands& c);
+  void observe_after(uint32_t eventq_prod_before, StepObservation& obs);
+
+  const LoadedScenario& scenario_;
+  std::unique_ptr<SparseMemory> memory_;
+  std::unique_ptr<SmmuModel> model_;
+  driver::Driver driver_;
+  WalkObserver* observer_;
+};
+
+// The register access a mmio step names: offset, size and (for writes) the value composed of its fields.
+struct MmioAccess {
+  uint32_t offset = 0;
+  unsigned size = 4;
+  uint64_t value = 0;
+};
+MmioAccess mmio_access(const smmucheck::MmioWrite& w);
+MmioAccess mmio_access(const smmucheck::MmioRead& r);
+std::array<uint64_t, 2> encode_command(const smmucheck::Command& c);
+
+// The event records between two EVENTQ_PROD values of the queue EVENTQ_BASE names, read from memory.
+std::vector<EventRecord> read_event_records(Memory& mem, uint64_t eventq_base, uint32_t prod_before, uint32_t prod_after);
+
+}  // namespace smmu::harness

@@ -1,0 +1,37 @@
+// Reading scenario files: protobuf text format, with every name resolved and every error reported as
+// "file:line:column: what is wrong", never a crash.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/scenario/scenario.pb.h"
+#include "specs/feature_set.h"
+
+namespace smmu::harness {
+
+struct InputError {
+  std::string file;
+  int line = 0;    // 1-based; 0 when unknown
+  int column = 0;  // 1-based
+  std::string message;
+  std::string to_string() const;
+};
+
+struct LoadedScenario {
+  std::string path;
+  smmucheck::Scenario msg;
+  Features features;            // what the scenario asks for
+  std::vector<int> step_line;   // 1-based line of each step
+};
+
+std::optional<LoadedScenario> parse_scenario(std::string_view text, const std::string& path,
+                                             std::vector<InputError>& errors);
+std::optional<LoadedScenario> load_scenario(const std::string& path, std::vector<InputError>& errors);
+
+// The features a Features message asks for, starting from smmucheck's defaults.
+Features requested_features(const smmucheck::Features& msg, std::vector<std::string>& problems);
+
+}  // namespace smmu::harness

@@ -1,0 +1,23 @@
+// Name lookups over the field tables, for scenario files, printers and checkers: registers, register
+// fields, command fields and opcodes, event fields and types, command errors.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "specs/layout.h"
+
+namespace smmu {
+
+const Register* register_by_name(std::string_view name);
+const Register* register_at(uint32_t offset);
+// "CR0.SMMUEN", or "SMMUEN" within register `reg` ("" when the name is qualified).
+const Field* register_field(std::string_view name, std::string_view reg = "");
+const Field* field_by_name(std::span<const Field> table, std::string_view name);
+std::optional<uint8_t> opcode_by_name(std::string_view name);     // "CMD_SYNC" or "SYNC"
+std::optional<uint8_t> event_type_by_name(std::string_view name);  // "F_TRANSLATION"
+std::optional<uint8_t> cerror_by_name(std::string_view name);      // "CERROR_ILL"
+
+}  // namespace smmu
