@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   CLI::App* replay = app.add_subcommand("replay", "tell the story of one scenario: every step, table read, decision, "
                                                   "command, event and check");
   replay->add_option("file", replay_path, "a scenario file")->required();
-  (void)replay_json;
+  replay->add_flag("--json", replay_json, "machine-readable output: each step with its observations and checks");
 
   try {
     app.parse(argc, argv);

@@ -1,23 +1,59 @@
 // `smmucheck replay`: the story of one scenario, step by step: each step (and what a driver step became),
 // each table read and decision of the model, each command, event and MSI, each result, each check.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "harness/check/check.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/trace.h"
+#include "harness/runner/observation_json.h"
 #include "harness/scenario/describe.h"
 #include "reference/smmu.h"
 #include "specs/print.h"
 
 namespace smmu::harness {
 
-int replay_scenario(const std::string& path, bool /*json*/) {
+namespace {
+
+// The replay as one JSON document: each step with its observations and check results.
+int replay_json(const LoadedScenario& s) {
+  ScenarioRun run(s, [](const Features& f, Memory& m) { return std::make_unique<ref::ReferenceSmmu>(f, m); });
+  nlohmann::json j;
+  j["scenario"] = s.msg.name();
+  j["file"] = s.path;
+  j["model"] = "ref";
+  int failed = 0;
+  for (int i = 0; i < s.msg.step_size(); ++i) {
+    nlohmann::json step{{"index", i}, {"line", s.step_line[size_t(i)]}, {"step", describe_step(s.msg.step(i))}};
+    auto result = run.run_step(i);
+    if (auto* err = std::get_if<std::string>(&result)) {
+      step["error"] = *err;
+      j["steps"].push_back(step);
+      fmt::print("{}\n", j.dump(2));
+      return kExitInputError;
+    }
+    const StepObservation& obs = std::get<StepObservation>(result);
+    step["observed"] = observation_json(obs);
+    for (const auto& m : check_step(s.msg.step(i), obs))
+      step["mismatches"].push_back({{"what", m.what}, {"expected", m.expected}, {"actual", m.actual}});
+    failed += step.contains("mismatches") ? 1 : 0;
+    j["steps"].push_back(step);
+  }
+  j["failed_steps"] = failed;
+  fmt::print("{}\n", j.dump(2));
+  return failed ? kExitFailed : kExitOk;
+}
+
+}  // namespace
+
+int replay_scenario(const std::string& path, bool json) {
   std::vector<InputError> errors;
   std::optional<LoadedScenario> s = load_scenario(path, errors);
   if (!s) {
     for (const auto& e : errors) fmt::print(stderr, "{}\n", e.to_string());
     return kExitInputError;
   }
+  if (json) return replay_json(*s);
   TracePrinter trace(stdout, "      ");
   ScenarioRun run(*s, [](const Features& f, Memory& m) { return std::make_unique<ref::ReferenceSmmu>(f, m); }, &trace);
   run.on_primitive = [](const smmucheck::Step& p) {

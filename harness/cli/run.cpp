@@ -61,6 +61,15 @@ ScenarioResult run_one(const std::string& file) {
     for (const auto& e : errors) r.problems.push_back({{"error", e.to_string()}});
     return r;
   }
+  // A scenario that needs a feature the model lacks is skipped with the reason (clamping would change it).
+  const Features have = s->features.clamp_to(ref::ReferenceSmmu::implemented());
+  if (!(have == s->features)) {
+    r.name = s->msg.name();
+    r.status = "skip";
+    r.problems.push_back({{"skip", "the reference model does not implement every feature the scenario asks for: "
+                                       "asked " + describe(s->features) + "; has " + describe(have)}});
+    return r;
+  }
   r.name = s->msg.name();
   ScenarioRun run(*s, reference_factory());
   for (int i = 0; i < s->msg.step_size(); ++i) {
@@ -90,31 +99,32 @@ int run_scenarios(const RunOptions& opts) {
   std::vector<ScenarioResult> results;
   for (const auto& m : missing) results.push_back({.file = m, .status = "error", .problems = {{{"error", m + ": no such file or directory"}}}});
   for (const auto& f : files) results.push_back(run_one(f));
-  int pass = 0, fail = 0, error = 0;
-  for (const auto& r : results) (r.status == "pass" ? pass : r.status == "fail" ? fail : error)++;
+  int pass = 0, fail = 0, error = 0, skip = 0;
+  for (const auto& r : results) (r.status == "pass" ? pass : r.status == "fail" ? fail : r.status == "skip" ? skip : error)++;
   if (opts.json) {
     nlohmann::json j;
     j["model"] = "ref";
     for (const auto& r : results)
       j["scenarios"].push_back({{"file", r.file}, {"name", r.name}, {"status", r.status}, {"steps", r.steps},
                                 {"checks", r.checks}, {"problems", r.problems}});
-    j["summary"] = {{"scenarios", results.size()}, {"passed", pass}, {"failed", fail}, {"errors", error}};
+    j["summary"] = {{"scenarios", results.size()}, {"passed", pass}, {"failed", fail}, {"skipped", skip}, {"errors", error}};
     fmt::print("{}\n", j.dump(2));
   } else {
     for (const auto& r : results) {
       if (r.status == "pass" && !opts.verbose) continue;
-      fmt::print("{:<5} {}{}\n", r.status == "pass" ? "PASS" : r.status == "fail" ? "FAIL" : "ERROR", r.file,
+      fmt::print("{:<5} {}{}\n", r.status == "pass" ? "PASS" : r.status == "fail" ? "FAIL" : r.status == "skip" ? "SKIP" : "ERROR", r.file,
                  r.name.empty() ? "" : fmt::format(" ({}: {} steps, {} checks)", r.name, r.steps, r.checks));
       for (const auto& p : r.problems) {
         if (p.contains("error")) fmt::print("      {}\n", p["error"].get<std::string>());
+        else if (p.contains("skip")) fmt::print("      {}\n", p["skip"].get<std::string>());
         else fmt::print("      step {} (line {}): {}: expected {}, got {}\n", p["step"].get<int>(), p["line"].get<int>(),
                         p["what"].get<std::string>(), p["expected"].get<std::string>(), p["actual"].get<std::string>());
       }
     }
     int checks = 0;
     for (const auto& r : results) checks += r.checks;
-    fmt::print("{} scenarios on the reference model: {} passed, {} failed, {} invalid ({} checks)\n", results.size(),
-               pass, fail, error, checks);
+    fmt::print("{} scenarios on the reference model: {} passed, {} failed, {} skipped, {} invalid ({} checks)\n",
+               results.size(), pass, fail, skip, error, checks);
   }
   return error ? kExitInputError : fail ? kExitFailed : kExitOk;
 }
