@@ -28,8 +28,10 @@ bool decode_range(const std::array<uint64_t, 2>& c, const Features& f, const Fie
   const unsigned num = static_cast<unsigned>(cmd::NUM.get(std::span<const uint64_t>(c)));
   const unsigned scale = static_cast<unsigned>(cmd::SCALE.get(std::span<const uint64_t>(c)));
   unsigned ttl = static_cast<unsigned>(cmd::TTL.get(std::span<const uint64_t>(c)));
+  // 16KB with TTL = 0b01 is reserved and treated as 0b00 without DS; the §4.4.1.1 note makes that with
+  // NUM = SCALE = 0 the Reserved combination too (CERROR_ILL), so the treatment comes before the check.
+  if (tg == 2 && ttl == 1 && !f.ds) ttl = 0;
   if (num == 0 && scale == 0 && ttl == 0) return false;
-  if (tg == 2 && ttl == 1 && !f.ds) ttl = 0;  // 16KB with TTL = 0b01 is reserved and treated as 0b00
   const unsigned granule = 10 + 2 * tg;
   s.ttl = static_cast<uint8_t>(ttl);
   const unsigned shift = scale + granule;
@@ -78,6 +80,7 @@ uint8_t ReferenceSmmu::execute_command(const std::array<uint64_t, 2>& c, Command
     }
     case op(Opcode::CMD_CFGI_CD):
       if (ssec) return illegal("SSec == 1 on the Non-secure command queue");
+      if (!f.s1p) return illegal("stage 1 is not implemented");  // §4.3.3
       s.kind = Scope::Kind::Cd;
       s.sid = sid;
       s.ssid = static_cast<uint32_t>(cmd::SubstreamID.get(q));
@@ -85,6 +88,7 @@ uint8_t ReferenceSmmu::execute_command(const std::array<uint64_t, 2>& c, Command
       return 0;
     case op(Opcode::CMD_CFGI_CD_ALL):
       if (ssec) return illegal("SSec == 1 on the Non-secure command queue");
+      if (!f.s1p) return illegal("stage 1 is not implemented");  // §4.3.4
       s.kind = Scope::Kind::CdAll;
       s.sid = sid;
       return 0;
@@ -105,7 +109,9 @@ uint8_t ReferenceSmmu::execute_command(const std::array<uint64_t, 2>& c, Command
     case op(Opcode::CMD_TLBI_EL2_ASID):
     case op(Opcode::CMD_TLBI_EL2_VA):
     case op(Opcode::CMD_TLBI_EL2_VAA):
-      if (!f.hyp || !f.s1p) return illegal("the EL2 StreamWorlds are not implemented (IDR0.HYP == 0)");
+      // §6.3.1: IDR0.Hyp is RES0 when S1P == 0 or S2P == 0, whatever the features asked for.
+      if (!f.hyp || !f.s1p || !f.s2p)
+        return illegal("the EL2 StreamWorlds are not implemented (IDR0.HYP == 0)");
       s.kind = Scope::Kind::TlbiStage1;
       // §4.4.2.7-§4.4.2.10: EL2_ALL covers NS-EL2 and NS-EL2-E2H; EL2_ASID the E2H regime's non-global
       // entries; EL2_VA and EL2_VAA the regime CR2.E2H selects, with the ASID only under E2H.
@@ -132,6 +138,7 @@ uint8_t ReferenceSmmu::execute_command(const std::array<uint64_t, 2>& c, Command
     case op(Opcode::CMD_TLBI_S2_IPA):
       if (!f.s2p) return illegal("stage 2 is not implemented");
       s.kind = Scope::Kind::TlbiStage2;
+      s.regime = Scope::Regime::NsEl1;  // stage-2 entries belong to NS-EL1 (§4.4.3.1)
       s.vmid = vmid;
       if (!decode_range(c, f, cmd::IPA, s)) return illegal("a range TLBI with NUM = SCALE = TTL = 0");
       return 0;
@@ -152,14 +159,8 @@ uint8_t ReferenceSmmu::execute_command(const std::array<uint64_t, 2>& c, Command
     case op(Opcode::CMD_SYNC): {
       const unsigned cs = static_cast<unsigned>(cmd::CS.get(q));
       if (cs == 0b11) return illegal("CMD_SYNC.CS == 0b11 is reserved");
-      // §4.7.3: SIG_IRQ with MSIs signals completion by a 32-bit write of MSIData to MSIAddress.
-      if (cs == 0b01) {
-        uint64_t cfg0 = 0;
-        regf::IRQ_CFG0_ADDR.set(cfg0, cmd::MSIAddress.get(q));
-        send_msi(cfg0, static_cast<uint32_t>(cmd::MSIData.get(q)), regf::GERROR_MSI_CMDQ_ABT_ERR);
-      }
       note("4.7.3", "CMD_SYNC complete (CS = {})", cs);
-      return 0;
+      return 0;  // the SIG_IRQ MSI follows the CONS update (process_commands)
     }
     default:
       // Reserved opcodes, the Secure-queue-only and EL3 commands, CFGI_VMS_PIDM without VMS, DPTI,
@@ -201,6 +202,14 @@ void ReferenceSmmu::process_commands() {
     }
     // The SMMU writes CONS: bits above the wrap bit read as zero; ERR keeps the last error (§6.3.28).
     regs_.cmdq_cons = (regs_.cmdq_cons & regf::CMDQ_CONS_ERR.mask_in_place()) | q.next(cons);
+    // §4.7.3: SIG_IRQ with MSIs signals completion by a 32-bit write of MSIData to MSIAddress. Observing the
+    // interrupt implies the consumption of the CMD_SYNC is observable, so the MSI follows the CONS update.
+    if (report.opcode == op(Opcode::CMD_SYNC) && cmd::CS.get(report.raw[0]) == 0b01) {
+      uint64_t cfg0 = 0;
+      regf::IRQ_CFG0_ADDR.set(cfg0, cmd::MSIAddress.get(std::span<const uint64_t>(report.raw)));
+      send_msi(cfg0, static_cast<uint32_t>(cmd::MSIData.get(std::span<const uint64_t>(report.raw))),
+               regf::GERROR_MSI_CMDQ_ABT_ERR);
+    }
   }
   processing_commands_ = false;
 }

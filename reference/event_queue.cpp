@@ -1,5 +1,5 @@
 // The event queue, global errors and the MSIs the SMMU sends (Arm IHI 0070 §7.2, §7.4, §6.3.19-§6.3.23,
-// §6.3.29-§6.3.33, §6.3.95, §6.3.96).
+// §6.3.29-§6.3.32, §6.3.95, §6.3.96).
 #include "reference/queue.h"
 #include "reference/smmu.h"
 #include "specs/print.h"

@@ -3,6 +3,7 @@
 // IRQ_CTRLACK, GBPA.Update) complete at once (ARCHITECTURE.md).
 #include <initializer_list>
 
+#include "reference/queue.h"
 #include "reference/smmu.h"
 #include "specs/lookup.h"
 
@@ -27,6 +28,8 @@ bool ReferenceSmmu::is_64bit_register(uint32_t offset) const {
 
 uint64_t ReferenceSmmu::read_register(uint32_t offset) const {
   const IdRegs id = features_.to_idr();
+  // §6.3.21, §6.3.30 (and CFG1/CFG2): the *_IRQ_CFGn registers are present only when IDR0.MSI == 1.
+  const bool msi = features_.msi;
   switch (offset) {
     case reg::IDR0.offset: return id.idr0;
     case reg::IDR1.offset: return id.idr1;
@@ -43,20 +46,28 @@ uint64_t ReferenceSmmu::read_register(uint32_t offset) const {
     case reg::IRQ_CTRLACK.offset: return regs_.irq_ctrlack;
     case reg::GERROR.offset: return regs_.gerror;
     case reg::GERRORN.offset: return regs_.gerrorn;
-    case reg::GERROR_IRQ_CFG0.offset: return regs_.gerror_irq_cfg0;
-    case reg::GERROR_IRQ_CFG1.offset: return regs_.gerror_irq_cfg1;
-    case reg::GERROR_IRQ_CFG2.offset: return regs_.gerror_irq_cfg2;
+    case reg::GERROR_IRQ_CFG0.offset: return msi ? regs_.gerror_irq_cfg0 : 0;
+    case reg::GERROR_IRQ_CFG1.offset: return msi ? regs_.gerror_irq_cfg1 : 0;
+    case reg::GERROR_IRQ_CFG2.offset: return msi ? regs_.gerror_irq_cfg2 : 0;
     case reg::STRTAB_BASE.offset: return regs_.strtab_base;
     case reg::STRTAB_BASE_CFG.offset: return regs_.strtab_base_cfg;
     case reg::CMDQ_BASE.offset: return regs_.cmdq_base;
     case reg::CMDQ_PROD.offset: return regs_.cmdq_prod;
-    case reg::CMDQ_CONS.offset: return regs_.cmdq_cons;
+    case reg::CMDQ_CONS.offset: {
+      // §6.3.28: if QS < 19, bits [19:QS+1] are RAZ (QS is LOG2SIZE capped at IDR1.CMDQS, §6.3.26).
+      const Queue q = Queue::from_base_register(regs_.cmdq_base, features_.cmdqs, 16, features_.oas_bits());
+      return regs_.cmdq_cons & (q.mask() | regf::CMDQ_CONS_ERR.mask_in_place());
+    }
     case reg::EVENTQ_BASE.offset: return regs_.eventq_base;
-    case reg::EVENTQ_PROD.offset: return regs_.eventq_prod;
+    case reg::EVENTQ_PROD.offset: {
+      // §6.3.95: if QS < 19, bits [19:QS+1] are RAZ (QS is LOG2SIZE capped at IDR1.EVENTQS, §6.3.29).
+      const Queue q = Queue::from_base_register(regs_.eventq_base, features_.eventqs, 32, features_.oas_bits());
+      return regs_.eventq_prod & (q.mask() | regf::EVENTQ_PROD_OVFLG.mask_in_place());
+    }
     case reg::EVENTQ_CONS.offset: return regs_.eventq_cons;
-    case reg::EVENTQ_IRQ_CFG0.offset: return regs_.eventq_irq_cfg0;
-    case reg::EVENTQ_IRQ_CFG1.offset: return regs_.eventq_irq_cfg1;
-    case reg::EVENTQ_IRQ_CFG2.offset: return regs_.eventq_irq_cfg2;
+    case reg::EVENTQ_IRQ_CFG0.offset: return msi ? regs_.eventq_irq_cfg0 : 0;
+    case reg::EVENTQ_IRQ_CFG1.offset: return msi ? regs_.eventq_irq_cfg1 : 0;
+    case reg::EVENTQ_IRQ_CFG2.offset: return msi ? regs_.eventq_irq_cfg2 : 0;
     default:
       // Reserved offsets, the PRI queue (IDR0.PRI = 0), the optional page-0 aliases of the page-1
       // EVENTQ_PROD/CONS (we choose RAZ/WI: PAGE0_QUEUE_ALIAS) read as zero.
@@ -113,14 +124,15 @@ void ReferenceSmmu::write_register(uint32_t offset, uint64_t v) {
     }
     case reg::IRQ_CTRL.offset:
       regs_.irq_ctrl = static_cast<uint32_t>(v & mask_of({IRQ_CTRL_GERROR_IRQEN, IRQ_CTRL_EVENTQ_IRQEN}));
-      regs_.irq_ctrlack = regs_.irq_ctrl;  // §6.3.17
+      regs_.irq_ctrlack = regs_.irq_ctrl;  // §6.3.18: the Update completes at once
       break;
     case reg::GERRORN.offset: {
       // §6.3.20: acknowledging CMDQ_ERR (GERRORN.CMDQ_ERR == GERROR.CMDQ_ERR) lets consumption resume.
       const bool was_active = gerror_active(GERROR_CMDQ_ERR);
-      regs_.gerrorn = static_cast<uint32_t>(v & mask_of({GERROR_CMDQ_ERR, GERROR_EVENTQ_ABT_ERR, GERROR_MSI_CMDQ_ABT_ERR,
-                                                         GERROR_MSI_EVENTQ_ABT_ERR, GERROR_MSI_GERROR_ABT_ERR,
-                                                         GERROR_SFM_ERR}));
+      // §6.3.19, §6.3.20: MSI_*_ABT_ERR exist only when IDR0.MSI == 1; otherwise they are RES0 in both.
+      uint64_t m = mask_of({GERROR_CMDQ_ERR, GERROR_EVENTQ_ABT_ERR, GERROR_SFM_ERR});
+      if (features_.msi) m |= mask_of({GERROR_MSI_CMDQ_ABT_ERR, GERROR_MSI_EVENTQ_ABT_ERR, GERROR_MSI_GERROR_ABT_ERR});
+      regs_.gerrorn = static_cast<uint32_t>(v & m);
       if (was_active && !gerror_active(GERROR_CMDQ_ERR)) {
         note("7.1", "CMDQ_ERR acknowledged: command consumption resumes at CMDQ_CONS");
         process_commands();
@@ -130,7 +142,11 @@ void ReferenceSmmu::write_register(uint32_t offset, uint64_t v) {
     case reg::GERROR_IRQ_CFG0.offset:
     case reg::GERROR_IRQ_CFG1.offset:
     case reg::GERROR_IRQ_CFG2.offset:
-      if (IRQ_CTRL_GERROR_IRQEN.get(regs_.irq_ctrl)) return ignored(*register_at(offset), "GERROR_IRQEN == 1");
+      // §6.3.21: present only when IDR0.MSI == 1, otherwise RES0.
+      if (!features_.msi) return ignored(*register_at(offset), "IDR0.MSI == 0: RES0");
+      // §6.3.21: RW only when IRQ_CTRL.GERROR_IRQEN == 0 and IRQ_CTRLACK.GERROR_IRQEN == 0.
+      if (IRQ_CTRL_GERROR_IRQEN.get(regs_.irq_ctrl) || IRQ_CTRL_GERROR_IRQEN.get(regs_.irq_ctrlack))
+        return ignored(*register_at(offset), "GERROR_IRQEN == 1");
       if (offset == reg::GERROR_IRQ_CFG0.offset) regs_.gerror_irq_cfg0 = v & IRQ_CFG0_ADDR.mask_in_place() & addr_mask;
       if (offset == reg::GERROR_IRQ_CFG1.offset) regs_.gerror_irq_cfg1 = static_cast<uint32_t>(v);
       if (offset == reg::GERROR_IRQ_CFG2.offset) regs_.gerror_irq_cfg2 = static_cast<uint32_t>(v & mask_of({IRQ_CFG2_MemAttr, IRQ_CFG2_SH}));
@@ -148,7 +164,9 @@ void ReferenceSmmu::write_register(uint32_t offset, uint64_t v) {
     }
     case reg::CMDQ_BASE.offset:
       if (cmdqen) return ignored(reg::CMDQ_BASE, "CMDQEN == 1");
-      regs_.cmdq_base = v & mask_of({QUEUE_BASE_LOG2SIZE, QUEUE_BASE_ADDR, QUEUE_BASE_RA_WA});
+      // §6.3.26: ADDR bits above IDR5.OAS are RES0 (not stored; §6.2: RES0 bits read as zero).
+      regs_.cmdq_base = v & mask_of({QUEUE_BASE_LOG2SIZE, QUEUE_BASE_ADDR, QUEUE_BASE_RA_WA}) &
+                        (addr_mask | QUEUE_BASE_RA_WA.mask_in_place());
       break;
     case reg::CMDQ_PROD.offset:
       regs_.cmdq_prod = static_cast<uint32_t>(v & 0xFFFFF);  // §6.3.27: WR and WR_WRAP within [19:0]
@@ -160,7 +178,9 @@ void ReferenceSmmu::write_register(uint32_t offset, uint64_t v) {
       break;
     case reg::EVENTQ_BASE.offset:
       if (eventqen) return ignored(reg::EVENTQ_BASE, "EVENTQEN == 1");
-      regs_.eventq_base = v & mask_of({QUEUE_BASE_LOG2SIZE, QUEUE_BASE_ADDR, QUEUE_BASE_RA_WA});
+      // §6.3.29: ADDR bits above IDR5.OAS are RES0 (not stored; §6.2: RES0 bits read as zero).
+      regs_.eventq_base = v & mask_of({QUEUE_BASE_LOG2SIZE, QUEUE_BASE_ADDR, QUEUE_BASE_RA_WA}) &
+                          (addr_mask | QUEUE_BASE_RA_WA.mask_in_place());
       break;
     case reg::EVENTQ_PROD.offset:
       if (eventqen) return ignored(reg::EVENTQ_PROD, "EVENTQEN == 1");
@@ -172,7 +192,11 @@ void ReferenceSmmu::write_register(uint32_t offset, uint64_t v) {
     case reg::EVENTQ_IRQ_CFG0.offset:
     case reg::EVENTQ_IRQ_CFG1.offset:
     case reg::EVENTQ_IRQ_CFG2.offset:
-      if (IRQ_CTRL_EVENTQ_IRQEN.get(regs_.irq_ctrl)) return ignored(*register_at(offset), "EVENTQ_IRQEN == 1");
+      // §6.3.30: present only when IDR0.MSI == 1, otherwise RES0.
+      if (!features_.msi) return ignored(*register_at(offset), "IDR0.MSI == 0: RES0");
+      // §6.3.30, §6.3.21: RW only when IRQ_CTRL.EVENTQ_IRQEN == 0 and IRQ_CTRLACK.EVENTQ_IRQEN == 0.
+      if (IRQ_CTRL_EVENTQ_IRQEN.get(regs_.irq_ctrl) || IRQ_CTRL_EVENTQ_IRQEN.get(regs_.irq_ctrlack))
+        return ignored(*register_at(offset), "EVENTQ_IRQEN == 1");
       if (offset == reg::EVENTQ_IRQ_CFG0.offset) regs_.eventq_irq_cfg0 = v & IRQ_CFG0_ADDR.mask_in_place() & addr_mask;
       if (offset == reg::EVENTQ_IRQ_CFG1.offset) regs_.eventq_irq_cfg1 = static_cast<uint32_t>(v);
       if (offset == reg::EVENTQ_IRQ_CFG2.offset) regs_.eventq_irq_cfg2 = static_cast<uint32_t>(v & mask_of({IRQ_CFG2_MemAttr, IRQ_CFG2_SH}));

@@ -11,7 +11,7 @@ struct Registers {
   uint32_t cr1 = 0;                    // §6.3.11
   uint32_t cr2 = 0;                    // §6.3.12: E2H, RECINVSID
   uint32_t gbpa = 0;                   // §6.3.14
-  uint32_t irq_ctrl = 0, irq_ctrlack = 0;  // §6.3.16, §6.3.17
+  uint32_t irq_ctrl = 0, irq_ctrlack = 0;  // §6.3.16, §6.3.18
   uint32_t gerror = 0, gerrorn = 0;    // §6.3.19, §6.3.20
   uint64_t gerror_irq_cfg0 = 0;        // §6.3.21
   uint32_t gerror_irq_cfg1 = 0, gerror_irq_cfg2 = 0;
@@ -21,7 +21,7 @@ struct Registers {
   uint32_t cmdq_prod = 0, cmdq_cons = 0;  // §6.3.27, §6.3.28
   uint64_t eventq_base = 0;            // §6.3.29
   uint32_t eventq_prod = 0, eventq_cons = 0;  // §6.3.95, §6.3.96 (page 1)
-  uint64_t eventq_irq_cfg0 = 0;        // §6.3.31
+  uint64_t eventq_irq_cfg0 = 0;        // §6.3.30
   uint32_t eventq_irq_cfg1 = 0, eventq_irq_cfg2 = 0;
 };
 

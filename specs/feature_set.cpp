@@ -174,6 +174,7 @@ Features Features::clamp_to(const Features& s) const {
   both(f.ds, s.ds);
   f.vax = std::min(f.vax, s.vax);
   f.version = std::min(f.version, s.version);
+  f.hyp = f.hyp && f.s1p && f.s2p;  // §6.3.1: Hyp is RES0 unless both stages are implemented
   return f;
 }
 

@@ -43,6 +43,7 @@ class RefTest : public ::testing::Test {
     uint64_t v = 0;
     regf::CR0_SMMUEN.set(v, on);
     smmu->registers().cr0 = static_cast<uint32_t>(v);
+    smmu->registers().cr0ack = static_cast<uint32_t>(v);  // the handshake completes at once
   }
   void set_cr2(bool recinvsid, bool e2h) {
     uint64_t v = 0;
