@@ -21,6 +21,9 @@ const Field* field_by_name(std::span<const Field> table, std::string_view name) 
 }
 
 const Field* register_field(std::string_view name, std::string_view reg) {
+  // The acknowledge registers mirror the fields of what they acknowledge (§6.3.10, §6.3.18).
+  if (reg == "CR0ACK") reg = "CR0";
+  if (reg == "IRQ_CTRLACK") reg = "IRQ_CTRL";
   if (name.find('.') == std::string_view::npos && !reg.empty()) {
     for (const Field& f : regf::kFields) {
       std::string_view full = f.name;

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -152,6 +153,11 @@ class SmmuModel {
   // Translates one transaction; a fault the configuration records is also written to the event queue.
   // `observer` sees this translation; without one, the model's own observer (set_observer) does.
   virtual Outcome translate(const Transaction& t, WalkObserver* observer = nullptr) = 0;
+  // Translates many transactions in one call, in order, with the same results as one translate() per
+  // transaction (a recorded fault is written to the event queue at its place in the order).
+  virtual void translate_batch(std::span<const Transaction> in, std::span<Outcome> out) {
+    for (size_t i = 0; i < in.size() && i < out.size(); ++i) out[i] = translate(in[i]);
+  }
   virtual void quiesce() {}
   // An observer for everything the model does outside translate() calls too (commands, events).
   virtual void set_observer(WalkObserver* /*observer*/) {}

@@ -58,8 +58,9 @@ smmucheck::Step command_step(std::vector<std::array<uint64_t, 2>> cmds, std::str
 
 namespace {
 std::array<uint64_t, 2> sync() { return make_command(static_cast<uint8_t>(Opcode::CMD_SYNC), {}); }
-std::array<uint64_t, 2> cfgi_ste(uint32_t sid) {
-  return make_command(static_cast<uint8_t>(Opcode::CMD_CFGI_STE), {{&cmd::StreamID, sid}, {&cmd::Leaf, 1}});
+// Leaf = 1 invalidates the STE only; after writing an L1STD the driver needs Leaf = 0 (§4.3.1, §5.1.1).
+std::array<uint64_t, 2> cfgi_ste(uint32_t sid, bool leaf = true) {
+  return make_command(static_cast<uint8_t>(Opcode::CMD_CFGI_STE), {{&cmd::StreamID, sid}, {&cmd::Leaf, leaf}});
 }
 }  // namespace
 
@@ -179,6 +180,7 @@ std::optional<std::string> Driver::domain(const smmucheck::Domain& op, std::vect
 }
 
 void Driver::write_ste(uint32_t sid, const Words8& ste, std::vector<smmucheck::Step>& out) {
+  const bool new_l1 = strtab_->needs_l2(sid);  // ste_address() writes the L1STD
   const uint64_t pa = strtab_->ste_address(sid);
   if (ste::V.get(shadow_.peek64(pa))) {  // break before make
     rec_.poke64(pa, 0);
@@ -186,7 +188,8 @@ void Driver::write_ste(uint32_t sid, const Words8& ste, std::vector<smmucheck::S
   }
   for (unsigned i = 1; i < 8; ++i) rec_.poke64(pa + 8 * i, ste[i]);
   rec_.poke64(pa, ste[0]);
-  out.push_back(command_step({cfgi_ste(sid), sync()}, fmt::format("driver: STE {:#x} written", sid)));
+  out.push_back(command_step({cfgi_ste(sid, !new_l1), sync()},
+                             fmt::format("driver: STE {:#x} written{}", sid, new_l1 ? " with its L1STD" : "")));
 }
 
 std::optional<std::string> Driver::attach(const smmucheck::Attach& op, std::vector<smmucheck::Step>& out) {

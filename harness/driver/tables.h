@@ -83,6 +83,8 @@ class StreamTable {
   uint64_t ste_address(uint32_t sid);                 // allocating the L2 array if needed
   uint64_t l1_address(uint32_t sid) const;            // 2-level only
   unsigned log2size() const { return log2size_; }
+  // Whether `sid` still needs its L2 array: a 2-level table whose L1STD is invalid (Span = 0).
+  bool needs_l2(uint32_t sid) const { return two_level_ && l1std::Span.get(mem_->peek64(l1_address(sid))) == 0; }
   void set_ste(uint32_t sid, const Words8& ste);
 
  private:
