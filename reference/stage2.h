@@ -12,6 +12,7 @@ namespace smmu::ref {
 struct S2Access {
   bool read = true, instr = false, priv = false;
   FaultClass cls = FaultClass::IN;
+  bool nested = false;  // stage 1 translates too: the result is combined with stage 1's
 };
 
 struct S2Result {

@@ -99,7 +99,8 @@ Outcome translate_transaction(Ctx& ctx) {
   const StreamWorld world = stream_world(st, f, ctx.regs.cr2);
   const ToPa to_pa = [&](uint64_t addr, bool is_cd) -> Result<uint64_t> {
     if (!st.s2_enabled()) return addr;
-    S2Access acc{.read = true, .instr = false, .priv = ctx.txn.priv, .cls = is_cd ? FaultClass::CD : FaultClass::TT};
+    S2Access acc{.read = true, .instr = false, .priv = ctx.txn.priv, .cls = is_cd ? FaultClass::CD : FaultClass::TT,
+                 .nested = true};
     Result<S2Result> r = walk_stage2(ctx, st, addr, acc);
     if (!r.ok()) return r.outcome();
     return r.value().pa;
@@ -163,7 +164,8 @@ Outcome translate_transaction(Ctx& ctx) {
     const uint64_t pa = f.oas_bits() < 64 ? ipa & ((uint64_t{1} << f.oas_bits()) - 1) : ipa;
     return success(ctx, pa, perms, attrs);
   }
-  S2Access acc{.read = ctx.txn.read, .instr = ctx.txn.instr, .priv = ctx.txn.priv, .cls = FaultClass::IN};
+  S2Access acc{.read = ctx.txn.read, .instr = ctx.txn.instr, .priv = ctx.txn.priv, .cls = FaultClass::IN,
+               .nested = s1_translates};
   Result<S2Result> s2 = walk_stage2(ctx, st, ipa, acc);
   if (!s2.ok()) return s2.outcome();
   Attrs s2_attrs = from_s2_memattr(s2.value().memattr);

@@ -175,6 +175,7 @@ Features Features::clamp_to(const Features& s) const {
   f.vax = std::min(f.vax, s.vax);
   f.version = std::min(f.version, s.version);
   f.hyp = f.hyp && f.s1p && f.s2p;  // §6.3.1: Hyp is RES0 unless both stages are implemented
+  f.vmw = f.vmw && f.s2p;           // §6.3.1: VMW is RES0 without stage 2
   return f;
 }
 

@@ -72,6 +72,10 @@ struct Outcome {
   bool recorded = false;             // whether the record goes to the event queue (§5.5, CR2.RECINVSID)
 };
 
+// The translation regimes of Non-secure streams (§3.17: what TLB entries are tagged with, from the
+// StreamWorld): NS-EL1 (ASID and VMID), NS-EL2 (neither), NS-EL2-E2H (ASID). Any / AnyEl2 name sets of them.
+enum class Regime : uint8_t { Any, NsEl1, El2, El2E2H, AnyEl2 };
+
 // The roles of table words a translation reads (ARCHITECTURE.md, footprint).
 enum class TableRole : uint8_t { L1Std, Ste, L1Cd, Cd, S1Desc, S2Desc };
 const char* table_role_name(TableRole r);
@@ -91,6 +95,8 @@ struct TableRead {
   std::optional<uint16_t> asid;    // stage-1 descriptors with an ASID-tagged regime
   std::optional<uint16_t> vmid;    // descriptors of a VMID-tagged regime
   std::optional<uint64_t> ipa;     // for a structure fetched through stage 2 (nested): its IPA
+  Regime regime = Regime::Any;     // S1Desc: the regime of the stream's StreamWorld
+  bool nested = false;             // S2Desc: read for a nested translation (combined with stage 1)
 };
 
 // What a consumed command invalidates (Arm IHI 0070 chapter 4), decoded by the model, so that the runner can
@@ -106,7 +112,7 @@ struct InvalidationScope {
     TlbiStage2,  // CMD_TLBI_S2_IPA: stage-2-only entries of `vmid` by IPA
     TlbiAll,     // CMD_TLBI_S12_VMALL (vmid set) and CMD_TLBI_NSNH_ALL (no vmid): every NS-EL1 entry, all stages
   };
-  enum class Regime : uint8_t { Any, NsEl1, El2, El2E2H, AnyEl2 };
+  using Regime = smmu::Regime;
   Kind kind = Kind::None;
   Regime regime = Regime::Any;
   uint32_t sid = 0;

@@ -21,6 +21,7 @@ Mismatches check_dma(const smmucheck::DmaExpect& e, const Outcome& o);
 Mismatches check_event(const smmucheck::EventExpect& e, const EventRecord& r, const std::string& prefix);
 Mismatches check_events(const smmucheck::EventsExpect& e, const std::vector<EventRecord>& records);
 Mismatches check_mmio_read(const smmucheck::MmioRead& r, uint64_t value);
+Mismatches check_mem_read(const smmucheck::MemRead& r, std::optional<uint64_t> value);
 Mismatches check_queue(const smmucheck::QueueExpect& e, const StepObservation& obs);
 
 // All the checks a scenario step asks for.

@@ -15,4 +15,13 @@ Mismatches check_mmio_read(const smmucheck::MmioRead& r, uint64_t value) {
   return m;
 }
 
+// A memory read checker: what the SMMU wrote to memory (MSIs, records).
+Mismatches check_mem_read(const smmucheck::MemRead& r, std::optional<uint64_t> value) {
+  Mismatches m;
+  if (!r.has_expect_value()) return m;
+  if (!value) m.push_back({"mem[" + hex(r.addr()) + "]", hex(r.expect_value()), "external abort"});
+  else if (*value != r.expect_value()) m.push_back({"mem[" + hex(r.addr()) + "]", hex(r.expect_value()), hex(*value)});
+  return m;
+}
+
 }  // namespace smmu::harness

@@ -26,6 +26,7 @@ Mismatches check_step(const smmucheck::Step& s, const StepObservation& obs) {
   auto add = [&](Mismatches&& more) { for (auto& x : more) m.push_back(std::move(x)); };
   if (s.has_dma() && s.dma().has_expect() && obs.dma) add(check_dma(s.dma().expect(), *obs.dma));
   if (s.has_mmio_read() && obs.mmio_value) add(check_mmio_read(s.mmio_read(), *obs.mmio_value));
+  if (s.has_mem_read()) add(check_mem_read(s.mem_read(), obs.mem_value));
   if (s.has_expect_events()) add(check_events(s.expect_events(), obs.events));
   if (s.has_expect_queue()) add(check_queue(s.expect_queue(), obs));
   return m;

@@ -49,6 +49,7 @@ int count_checks(const smmucheck::Step& s) {
   if (s.has_mmio_read() && (s.mmio_read().has_expect_value() || s.mmio_read().expect_field_size())) ++n;
   if (s.has_expect_events()) ++n;
   if (s.has_expect_queue()) ++n;
+  if (s.has_mem_read() && s.mem_read().has_expect_value()) ++n;
   return n;
 }
 

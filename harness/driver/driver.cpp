@@ -201,8 +201,11 @@ std::optional<std::string> Driver::attach(const smmucheck::Attach& op, std::vect
   S1Config s1{.context_ptr = d.cd};
   if (op.has_ssid()) {
     if (op.cdmax() == 0 || op.ssid() >> op.cdmax()) return "attach with ssid needs cdmax > 0 covering the ssid";
+    if (op.cdmax() > features_.ssidsize) return fmt::format("cdmax {} exceeds IDR1.SSIDSIZE {}", op.cdmax(), features_.ssidsize);
     auto& t = cd_tables_[op.sid()];
     if (!t) t = std::make_unique<CdTable>(rec_, *alloc_, op.cdmax(), 0);
+    else if (t->cdmax() != op.cdmax())
+      return fmt::format("StreamID {:#x} already has a CD table of 2^{} CDs", op.sid(), t->cdmax());
     Words8 cd{};
     for (unsigned i = 0; i < 8; ++i) cd[i] = shadow_.peek64(d.cd + 8 * i);
     t->set_cd(op.ssid(), cd);
@@ -219,7 +222,10 @@ std::optional<std::string> Driver::attach(const smmucheck::Attach& op, std::vect
           .vmid = static_cast<uint16_t>(d.config.vmid())};
   }
   switch (d.config.stage()) {
-    case smmucheck::STAGE1: ste = ste_stage1(s1); break;
+    case smmucheck::STAGE1:
+      // §5.2 S2VMID: NS-EL1 stage-1 translations are tagged with S2VMID when stage 2 is implemented.
+      ste = with(ste_stage1(s1), {{ste::S2VMID, d.config.vmid()}});
+      break;
     case smmucheck::STAGE2: ste = ste_stage2(s2); break;
     default: ste = ste_nested(s1, s2); break;
   }

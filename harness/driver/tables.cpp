@@ -113,7 +113,7 @@ void StreamTable::set_ste(uint32_t sid, const Words8& ste) {
 }
 
 CdTable::CdTable(harness::TableMemory& mem, Allocator& alloc, unsigned cdmax, unsigned fmt)
-    : mem_(&mem), alloc_(&alloc), fmt_(fmt) {
+    : mem_(&mem), alloc_(&alloc), cdmax_(cdmax), fmt_(fmt) {
   if (fmt == 0) {
     uint64_t size = uint64_t{64} << cdmax;
     base_ = alloc.alloc(size, size);

@@ -101,6 +101,7 @@ class CdTable {
  public:
   CdTable(harness::TableMemory& mem, Allocator& alloc, unsigned cdmax, unsigned fmt);
   uint64_t context_ptr() const { return base_; }
+  unsigned cdmax() const { return cdmax_; }
   uint64_t cd_address(uint32_t ssid);  // allocating the leaf if needed
   void set_cd(uint32_t ssid, const Words8& cd);
 
@@ -108,7 +109,7 @@ class CdTable {
   harness::TableMemory* mem_;
   Allocator* alloc_;
   uint64_t base_;
-  unsigned fmt_;
+  unsigned cdmax_, fmt_;
 };
 
 // Leaf descriptor attributes (Arm ARM D8.3, D8.4).

@@ -42,9 +42,11 @@ std::array<uint64_t, 2> encode_command(const smmucheck::Command& c) {
   return q;
 }
 
-std::vector<EventRecord> read_event_records(Memory& mem, uint64_t base_reg, uint32_t before, uint32_t after) {
+std::vector<EventRecord> read_event_records(Memory& mem, uint64_t base_reg, unsigned max_log2, uint32_t before,
+                                           uint32_t after) {
   std::vector<EventRecord> out;
-  const unsigned log2 = std::min<unsigned>(static_cast<unsigned>(regf::QUEUE_BASE_LOG2SIZE.get(base_reg)), 19);
+  // §6.3.29: every use of LOG2SIZE is capped at IDR1.EVENTQS.
+  const unsigned log2 = std::min<unsigned>(static_cast<unsigned>(regf::QUEUE_BASE_LOG2SIZE.get(base_reg)), max_log2);
   const uint64_t entries = uint64_t{1} << log2;
   const uint64_t base = regf::QUEUE_BASE_ADDR.in_place(base_reg) & ~(std::max<uint64_t>(entries * 32, 32) - 1);
   const uint32_t mask = static_cast<uint32_t>((entries << 1) - 1);  // index and wrap bit

@@ -18,8 +18,10 @@ ScenarioRun::ScenarioRun(const LoadedScenario& s, const ModelFactory& make, Walk
 std::optional<std::string> ScenarioRun::publish_commands(const smmucheck::Commands& c) {
   // Software's view of the command queue (§3.5): write at PROD, then publish the new PROD.
   const uint64_t base_reg = model_->mmio_read(reg::CMDQ_BASE.offset, 8);
-  const unsigned log2 = static_cast<unsigned>(regf::QUEUE_BASE_LOG2SIZE.get(base_reg));
-  if (log2 > 19) return fmt::format("CMDQ_BASE.LOG2SIZE is {}: set up the command queue first", log2);
+  // §6.3.26: every use of LOG2SIZE is capped at IDR1.CMDQS.
+  const uint64_t idr1 = model_->mmio_read(reg::IDR1.offset, 4);
+  const unsigned log2 = std::min(static_cast<unsigned>(regf::QUEUE_BASE_LOG2SIZE.get(base_reg)),
+                                 static_cast<unsigned>(regf::IDR1_CMDQS.get(idr1)));
   const uint64_t entries = uint64_t{1} << log2;
   const uint64_t base = regf::QUEUE_BASE_ADDR.in_place(base_reg) & ~(std::max<uint64_t>(entries * 16, 32) - 1);
   const uint32_t mask = static_cast<uint32_t>((entries << 1) - 1);
@@ -50,6 +52,9 @@ std::optional<std::string> ScenarioRun::apply(const smmucheck::Step& s, StepObse
       obs.mmio_value = model_->mmio_read(a.offset, a.size);
       return std::nullopt;
     }
+    case smmucheck::Step::kMemRead:
+      obs.mem_value = memory_->read(s.mem_read().addr(), s.mem_read().size() == 4 ? 4 : 8);
+      return std::nullopt;
     case smmucheck::Step::kMemWrite:
       for (int i = 0; i < s.mem_write().qword_size(); ++i)
         memory_->poke64(s.mem_write().addr() + 8 * uint64_t(i), s.mem_write().qword(i));
@@ -74,7 +79,8 @@ std::optional<std::string> ScenarioRun::apply(const smmucheck::Step& s, StepObse
 void ScenarioRun::observe_after(uint32_t prod_before, StepObservation& obs) {
   model_->quiesce();
   const uint32_t prod_after = static_cast<uint32_t>(model_->mmio_read(reg::EVENTQ_PROD.offset, 4));
-  obs.events = read_event_records(*memory_, model_->mmio_read(reg::EVENTQ_BASE.offset, 8), prod_before, prod_after);
+  const unsigned eventqs = static_cast<unsigned>(regf::IDR1_EVENTQS.get(model_->mmio_read(reg::IDR1.offset, 4)));
+  obs.events = read_event_records(*memory_, model_->mmio_read(reg::EVENTQ_BASE.offset, 8), eventqs, prod_before, prod_after);
   obs.cmdq_cons = static_cast<uint32_t>(model_->mmio_read(reg::CMDQ_CONS.offset, 4));
   obs.gerror = static_cast<uint32_t>(model_->mmio_read(reg::GERROR.offset, 4));
   obs.gerrorn = static_cast<uint32_t>(model_->mmio_read(reg::GERRORN.offset, 4));

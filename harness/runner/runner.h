@@ -23,6 +23,7 @@ struct StepObservation {
   std::vector<smmucheck::Step> expanded;  // the primitive steps a driver step became
   std::optional<Outcome> dma;
   std::optional<uint64_t> mmio_value;
+  std::optional<uint64_t> mem_value;      // a mem_read step: nullopt also when the read aborts
   std::vector<EventRecord> events;        // records written to the event queue during the step
   uint32_t cmdq_cons = 0;
   uint32_t gerror = 0, gerrorn = 0;
@@ -64,6 +65,7 @@ MmioAccess mmio_access(const smmucheck::MmioRead& r);
 std::array<uint64_t, 2> encode_command(const smmucheck::Command& c);
 
 // The event records between two EVENTQ_PROD values of the queue EVENTQ_BASE names, read from memory.
-std::vector<EventRecord> read_event_records(Memory& mem, uint64_t eventq_base, uint32_t prod_before, uint32_t prod_after);
+std::vector<EventRecord> read_event_records(Memory& mem, uint64_t eventq_base, unsigned max_log2, uint32_t prod_before,
+                                           uint32_t prod_after);
 
 }  // namespace smmu::harness

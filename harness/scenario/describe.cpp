@@ -70,6 +70,8 @@ std::string describe_step(const smmucheck::Step& s) {
       if (s.mem_write().qword_size() > 8) words += fmt::format(" ... ({} qwords)", s.mem_write().qword_size());
       return fmt::format("mem_write {:#x}:{}", s.mem_write().addr(), words);
     }
+    case smmucheck::Step::kMemRead:
+      return fmt::format("mem_read {:#x} ({} bytes)", s.mem_read().addr(), s.mem_read().size() == 4 ? 4 : 8);
     case smmucheck::Step::kCommands: {
       std::string out = "commands:";
       for (const auto& c : s.commands().cmd()) out += " " + format_command(encode_command(c)) + ";";

@@ -92,6 +92,10 @@ void check_step(const smmucheck::Step& s, std::vector<std::string>& p) {
     case smmucheck::Step::kMemWrite:
       if (s.mem_write().qword_size() == 0) p.push_back("mem_write holds no qword");
       break;
+    case smmucheck::Step::kMemRead:
+      if (s.mem_read().size() != 0 && s.mem_read().size() != 4 && s.mem_read().size() != 8)
+        p.push_back("mem_read size is 4 or 8");
+      break;
     case smmucheck::Step::OP_NOT_SET:
       p.push_back("step has no operation");
       break;
