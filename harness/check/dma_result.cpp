@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 
 #include "harness/check/check.h"
+#include "harness/check/compare.h"
+#include "specs/print.h"
 
 namespace smmu::harness {
 
@@ -45,6 +47,41 @@ Mismatches check_dma(const smmucheck::DmaExpect& e, const Outcome& o) {
     else for (auto& x : check_event(e.event(), *o.event, "dma.event")) m.push_back(std::move(x));
   }
   return m;
+}
+
+std::string outcome_kind(const Outcome& o) {
+  switch (o.kind) {
+    case OutcomeKind::Success: return "success";
+    case OutcomeKind::Terminated: return "terminated";
+    case OutcomeKind::Fault: return o.event ? event_type_name(o.event->type()) : "fault";
+    case OutcomeKind::CompletedRazWi: return std::string("raz_wi:") + (o.event ? event_type_name(o.event->type()) : "");
+  }
+  return "?";
+}
+
+Differences compare_dma(const Outcome& a, const Outcome& b) {
+  Differences d;
+  const std::string ka = outcome_kind(a), kb = outcome_kind(b);
+  if (ka != kb) {
+    d.push_back({"outcome", ka, kb, format_outcome(a), format_outcome(b)});
+    return d;  // the other fields mean different things
+  }
+  if (a.kind == OutcomeKind::Success) {
+    if (a.pa != b.pa) d.push_back({"pa", ka, kb, hex(a.pa), hex(b.pa)});
+    if (!(a.perms == b.perms)) d.push_back({"perms", ka, kb, format_outcome(a), format_outcome(b)});
+    if (a.attrs.mair != b.attrs.mair) d.push_back({"mair", ka, kb, hex(a.attrs.mair), hex(b.attrs.mair)});
+    if (a.attrs.sh != b.attrs.sh) d.push_back({"sh", ka, kb, hex(a.attrs.sh), hex(b.attrs.sh)});
+    if (a.attrs.priv != b.attrs.priv || a.attrs.instr != b.attrs.instr)
+      d.push_back({"priv_inst", ka, kb, format_outcome(a), format_outcome(b)});
+  }
+  if (a.event && b.event) {
+    for (auto& x : compare_events({*a.event}, {*b.event})) {
+      x.what = "event." + x.what.substr(x.what.find('.') + 1);
+      d.push_back(std::move(x));
+    }
+  }
+  if (a.recorded != b.recorded) d.push_back({"recorded", ka, kb, a.recorded ? "true" : "false", b.recorded ? "true" : "false"});
+  return d;
 }
 
 }  // namespace smmu::harness

@@ -1,5 +1,6 @@
 // The event record checker: the type and every field a scenario names (§7.3).
 #include "harness/check/check.h"
+#include "harness/check/compare.h"
 #include "specs/lookup.h"
 
 namespace smmu::harness {
@@ -25,6 +26,28 @@ Mismatches check_events(const smmucheck::EventsExpect& e, const std::vector<Even
   for (size_t i = 0; i < records.size() && i < static_cast<size_t>(e.record_size()); ++i)
     for (auto& x : check_event(e.record(int(i)), records[i], "event[" + std::to_string(i) + "]")) m.push_back(std::move(x));
   return m;
+}
+
+// Records compared field by field, only on the fields the architecture defines for each (specs/: the
+// conditional masks of event_defined_fields), so UNKNOWN and IMPLEMENTATION DEFINED bits never count.
+Differences compare_events(const std::vector<EventRecord>& a, const std::vector<EventRecord>& b) {
+  Differences d;
+  if (a.size() != b.size()) d.push_back({"events.count", std::to_string(a.size()), std::to_string(b.size()), "", ""});
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    const std::string ta = event_type_name(a[i].type()), tb = event_type_name(b[i].type());
+    if (ta != tb) {
+      d.push_back({"event.type", ta, tb, ta, tb});
+      continue;
+    }
+    const uint32_t fields = event_defined_fields(a[i].q) | event_defined_fields(b[i].q);
+    for (unsigned f = 0; f < std::size(event::kFields); ++f) {
+      if (!(fields & (1u << f))) continue;
+      const Field& field = event::kFields[f];
+      if (a[i].get(field) != b[i].get(field))
+        d.push_back({std::string("event.") + field.name, ta, tb, hex(a[i].get(field)), hex(b[i].get(field))});
+    }
+  }
+  return d;
 }
 
 }  // namespace smmu::harness

@@ -1,5 +1,6 @@
 // The command queue and global error checker: CMDQ_CONS (index, wrap, ERR) and the active GERROR bits.
 #include "harness/check/check.h"
+#include "harness/check/compare.h"
 #include "specs/lookup.h"
 
 namespace smmu::harness {
@@ -19,6 +20,16 @@ Mismatches check_queue(const smmucheck::QueueExpect& e, const StepObservation& o
   }
   if (e.no_gerror() && active != 0) m.push_back({"GERROR", "no active error", hex(active) + " active"});
   return m;
+}
+
+// CMDQ_CONS: the read index with its wrap bit, and ERR (§6.3.28).
+Differences compare_cmdq(uint32_t a, uint32_t b) {
+  Differences d;
+  const uint32_t ea = static_cast<uint32_t>(regf::CMDQ_CONS_ERR.get(a)), eb = static_cast<uint32_t>(regf::CMDQ_CONS_ERR.get(b));
+  if (ea != eb) d.push_back({"cons_err", cerror_name(uint8_t(ea)), cerror_name(uint8_t(eb)), hex(ea), hex(eb)});
+  const uint32_t ia = a & ~regf::CMDQ_CONS_ERR.mask_in_place(), ib = b & ~regf::CMDQ_CONS_ERR.mask_in_place();
+  if (ia != ib) d.push_back({"cons_index", "index", "index", hex(ia), hex(ib)});
+  return d;
 }
 
 Mismatches check_step(const smmucheck::Step& s, const StepObservation& obs) {

@@ -20,6 +20,14 @@ int run_scenarios(const RunOptions& opts);
 
 int replay_scenario(const std::string& path, bool json);
 
+struct DiffOptionsCli {
+  std::vector<std::string> paths;
+  std::vector<std::string> models;  // "ref" is always model 0
+  bool json = false;
+  bool verbose = false;
+};
+int diff_scenarios(const DiffOptionsCli& opts);
+
 // The scenario files under `paths`: files as given, directories searched for *.textproto, sorted.
 std::vector<std::string> scenario_files(const std::vector<std::string>& paths, std::vector<std::string>& missing);
 

@@ -28,6 +28,15 @@ int main(int argc, char** argv) {
   replay->add_option("file", replay_path, "a scenario file")->required();
   replay->add_flag("--json", replay_json, "machine-readable output: each step with its observations and checks");
 
+  DiffOptionsCli diff_opts;
+  CLI::App* diff = app.add_subcommand("diff", "run scenarios on the reference and other models and report the first "
+                                              "divergence of each, with a stable signature");
+  diff->add_option("paths", diff_opts.paths, "scenario files or directories")->required();
+  diff->add_option("--model", diff_opts.models, "a model to compare with the reference (repeatable): ref:batch")
+      ->default_val(std::vector<std::string>{"ref:batch"});
+  diff->add_flag("--json", diff_opts.json, "machine-readable output");
+  diff->add_flag("-v,--verbose", diff_opts.verbose, "list scenarios without divergence too");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -37,5 +46,6 @@ int main(int argc, char** argv) {
   if (demo->parsed()) return run_demo(quiet);
   if (run->parsed()) return run_scenarios(run_opts);
   if (replay->parsed()) return replay_scenario(replay_path, replay_json);
+  if (diff->parsed()) return diff_scenarios(diff_opts);
   return kExitInputError;
 }

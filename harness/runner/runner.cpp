@@ -56,19 +56,18 @@ std::optional<std::string> ScenarioRun::apply(const smmucheck::Step& s, StepObse
       obs.mem_value = memory_->read(s.mem_read().addr(), s.mem_read().size() == 4 ? 4 : 8);
       return std::nullopt;
     case smmucheck::Step::kMemWrite:
-      for (int i = 0; i < s.mem_write().qword_size(); ++i)
-        memory_->poke64(s.mem_write().addr() + 8 * uint64_t(i), s.mem_write().qword(i));
+      for (int i = 0; i < s.mem_write().qword_size(); ++i) {
+        const uint64_t pa = s.mem_write().addr() + 8 * uint64_t(i);
+        const uint64_t before = memory_->peek64(pa);
+        memory_->poke64(pa, s.mem_write().qword(i));
+        if (on_mem_write) on_mem_write(pa, before, s.mem_write().qword(i));
+      }
       return std::nullopt;
     case smmucheck::Step::kCommands:
       return publish_commands(s.commands());
-    case smmucheck::Step::kDma: {
-      const auto& d = s.dma();
-      Transaction t{.sid = d.sid(), .addr = d.addr(), .read = d.access() != smmucheck::WRITE,
-                    .instr = d.access() == smmucheck::INSTR, .priv = d.priv()};
-      if (d.has_ssid()) t.ssid = d.ssid();
-      obs.dma = model_->translate(t, observer_);
+    case smmucheck::Step::kDma:
+      obs.dma = model_->translate(transaction_of(s.dma()), observer_);
       return std::nullopt;
-    }
     case smmucheck::Step::kKexec:
       return "kexec steps arrive with the live-update simulator; this build cannot run them";
     default:
@@ -86,11 +85,35 @@ void ScenarioRun::observe_after(uint32_t prod_before, StepObservation& obs) {
   obs.gerrorn = static_cast<uint32_t>(model_->mmio_read(reg::GERRORN.offset, 4));
 }
 
+Transaction transaction_of(const smmucheck::Dma& d) {
+  Transaction t{.sid = d.sid(), .addr = d.addr(), .read = d.access() != smmucheck::WRITE,
+                .instr = d.access() == smmucheck::INSTR, .priv = d.priv()};
+  if (d.has_ssid()) t.ssid = d.ssid();
+  return t;
+}
+
+void ScenarioRun::run_batch(int first, StepObservation& obs) {
+  std::vector<Transaction> in;
+  for (int j = first; j < scenario_.msg.step_size() && scenario_.msg.step(j).has_dma(); ++j)
+    in.push_back(transaction_of(scenario_.msg.step(j).dma()));
+  std::vector<Outcome> out(in.size());
+  model_->translate_batch(in, out);
+  obs.dma = out[0];
+  for (size_t k = 1; k < out.size(); ++k) batched_[first + int(k)] = out[k];
+}
+
 std::variant<StepObservation, std::string> ScenarioRun::run_step(int i) {
   const smmucheck::Step& s = scenario_.msg.step(i);
   StepObservation obs;
   const uint32_t prod_before = static_cast<uint32_t>(model_->mmio_read(reg::EVENTQ_PROD.offset, 4));
-  if (s.has_driver()) {
+  if (batch && s.has_dma()) {
+    if (auto it = batched_.find(i); it != batched_.end()) {
+      obs.dma = it->second;
+      batched_.erase(it);
+    } else {
+      run_batch(i, obs);
+    }
+  } else if (s.has_driver()) {
     if (auto err = driver_.expand(s.driver(), obs.expanded)) return *err;
     for (const auto& p : obs.expanded) {
       if (on_primitive) on_primitive(p);

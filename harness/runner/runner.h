@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,11 @@ class ScenarioRun {
   SparseMemory& memory() { return *memory_; }
   // Called before each primitive step a driver step expands to is applied (for traces).
   std::function<void(const smmucheck::Step&)> on_primitive;
+  // Called for each qword the scenario or driver writes, with its value before and after.
+  std::function<void(uint64_t pa, uint64_t before, uint64_t after)> on_mem_write;
+  // Batch mode: a run of consecutive dma steps is translated in one translate_batch() call at its first
+  // step, whose observation then holds every event record of the run.
+  bool batch = false;
 
   // Executes step `i`; an input error (a driver intent that cannot be carried out, a full command queue,
   // an unsupported step) comes back as its message.
@@ -47,7 +53,10 @@ class ScenarioRun {
   std::optional<std::string> publish_commands(const smmucheck::Commands& c);
   void observe_after(uint32_t eventq_prod_before, StepObservation& obs);
 
+  void run_batch(int first, StepObservation& obs);
+
   const LoadedScenario& scenario_;
+  std::map<int, Outcome> batched_;  // outcomes of later steps of the current batch
   std::unique_ptr<SparseMemory> memory_;
   std::unique_ptr<SmmuModel> model_;
   driver::Driver driver_;
@@ -63,6 +72,7 @@ struct MmioAccess {
 MmioAccess mmio_access(const smmucheck::MmioWrite& w);
 MmioAccess mmio_access(const smmucheck::MmioRead& r);
 std::array<uint64_t, 2> encode_command(const smmucheck::Command& c);
+Transaction transaction_of(const smmucheck::Dma& d);
 
 // The event records between two EVENTQ_PROD values of the queue EVENTQ_BASE names, read from memory.
 std::vector<EventRecord> read_event_records(Memory& mem, uint64_t eventq_base, unsigned max_log2, uint32_t prod_before,

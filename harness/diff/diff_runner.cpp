@@ -1,0 +1,233 @@
+#include "harness/diff/diff_runner.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "harness/check/check.h"
+#include "harness/diff/overlay_memory.h"
+#include "harness/diff/sync_tracker.h"
+#include "reference/smmu.h"
+
+namespace smmu::harness {
+
+const char* dma_rule_name(DmaRule r) {
+  switch (r) {
+    case DmaRule::Exact: return "exact";
+    case DmaRule::PermittedStale: return "permitted-stale";
+    case DmaRule::Unchecked: return "unchecked";
+  }
+  return "?";
+}
+
+std::string step_kind(const smmucheck::Step& s) {
+  switch (s.op_case()) {
+    case smmucheck::Step::kDma: return "dma";
+    case smmucheck::Step::kCommands: return "cmd";
+    case smmucheck::Step::kMmioRead: return "mmio";
+    case smmucheck::Step::kMmioWrite: return "mmio_write";
+    case smmucheck::Step::kMemWrite: return "mem";
+    case smmucheck::Step::kMemRead: return "mem_read";
+    case smmucheck::Step::kDriver: return "driver";
+    case smmucheck::Step::kKexec: return "kexec";
+    default: return "step";
+  }
+}
+
+ModelFactory reference_factory() {
+  return [](const Features& f, Memory& m) { return std::make_unique<ref::ReferenceSmmu>(f, m); };
+}
+
+namespace {
+
+// The reference's observer in a diff: the footprint of the current step and the commands it consumed.
+class FootprintRecorder final : public WalkObserver {
+ public:
+  FootprintRecorder(SyncTracker& tracker, WalkObserver* forward) : tracker_(tracker), forward_(forward) {}
+  void table_read(const TableRead& r) override {
+    reads.push_back(r);
+    if (forward_) forward_->table_read(r);
+  }
+  void decision(std::string_view sec, std::string_view text) override {
+    if (forward_) forward_->decision(sec, text);
+  }
+  void command(const CommandReport& c) override {
+    tracker_.on_command(c);
+    if (forward_) forward_->command(c);
+  }
+  void event(const EventRecord& r, std::optional<uint64_t> pa) override {
+    if (forward_) forward_->event(r, pa);
+  }
+  void msi(uint64_t pa, uint32_t data, bool ok) override {
+    if (forward_) forward_->msi(pa, data, ok);
+  }
+  std::vector<TableRead> reads;
+
+ private:
+  SyncTracker& tracker_;
+  WalkObserver* forward_;
+};
+
+class ReadCollector final : public WalkObserver {
+ public:
+  void table_read(const TableRead& r) override { reads.push_back(r); }
+  std::vector<TableRead> reads;
+};
+
+// The outcomes a caching SMMU may give for DMA `t`: reference walks in which each uncovered word takes
+// each value it may be cached with. Words met on alternative paths join the enumeration.
+struct Enumeration {
+  std::vector<Outcome> permitted;
+  std::vector<uint64_t> stale_words;
+  bool bounded_out = false;
+};
+
+Enumeration enumerate(ref::ReferenceSmmu& ref, Memory& mem, const Transaction& t,
+                      const std::vector<TableRead>& footprint, const SyncTracker& tracker, size_t bound) {
+  Enumeration e;
+  std::map<uint64_t, std::vector<uint64_t>> choices;  // word address -> values
+  auto add_words = [&](const std::vector<TableRead>& reads) {
+    bool added = false;
+    for (const TableRead& r : reads) {
+      if (!r.value || choices.count(r.pa)) continue;
+      std::vector<uint64_t> v = tracker.permitted_values(r);
+      if (v.size() > 1) {
+        choices[r.pa] = std::move(v);
+        added = true;
+      }
+    }
+    return added;
+  };
+  add_words(footprint);
+  for (int round = 0; round < 4; ++round) {
+    size_t combos = 1;
+    for (const auto& [pa, v] : choices) {
+      combos *= v.size();
+      if (combos > bound) {
+        e.bounded_out = true;
+        break;
+      }
+    }
+    if (e.bounded_out) break;
+    e.permitted.clear();
+    bool grew = false;
+    for (size_t c = 0; c < combos; ++c) {
+      OverlayMemory overlay(mem);
+      size_t k = c;
+      for (const auto& [pa, v] : choices) {
+        overlay.set64(pa, v[k % v.size()]);
+        k /= v.size();
+      }
+      ref::ReferenceSmmu clone(ref.features(), overlay);
+      clone.registers() = ref.registers();
+      ReadCollector reads;
+      Outcome o = clone.translate(t, &reads);
+      grew |= add_words(reads.reads);
+      if (std::none_of(e.permitted.begin(), e.permitted.end(), [&](const Outcome& p) { return compare_dma(p, o).empty(); }))
+        e.permitted.push_back(o);
+    }
+    if (!grew) break;
+  }
+  for (const auto& [pa, v] : choices) e.stale_words.push_back(pa);
+  return e;
+}
+
+}  // namespace
+
+std::variant<DiffResult, std::string> run_diff(const LoadedScenario& s, const std::vector<ModelSpec>& others,
+                                               const DiffOptions& opts) {
+  SyncTracker tracker;
+  FootprintRecorder footprint(tracker, opts.reference_trace);
+  std::vector<std::unique_ptr<ScenarioRun>> runs;
+  runs.push_back(std::make_unique<ScenarioRun>(s, reference_factory(), &footprint));
+  runs[0]->on_mem_write = [&](uint64_t pa, uint64_t before, uint64_t after) { tracker.on_write(pa, before, after); };
+  DiffResult result;
+  result.models.push_back("ref");
+  for (const ModelSpec& m : others) {
+    runs.push_back(std::make_unique<ScenarioRun>(s, m.make));
+    runs.back()->batch = m.batch;
+    result.models.push_back(m.name);
+  }
+  auto* ref = dynamic_cast<ref::ReferenceSmmu*>(&runs[0]->model());
+  // Event records are compared over windows that end at a step that is not followed by another dma
+  // (a batch model writes a whole run's records at its first step); windows with a permitted-stale dma
+  // are not compared record by record, the DMA outcomes are.
+  std::vector<std::vector<EventRecord>> window(runs.size());
+  bool window_exact = true;
+  auto diverge = [&](int step, size_t m, const std::string& kind, const Difference& d) {
+    Divergence v;
+    v.step = step;
+    v.line = s.step_line[size_t(step)];
+    v.model = result.models[m];
+    v.difference = d;
+    v.signature = fmt::format("ref-{}:{}:{}:{}/{}", result.models[m], kind, d.what, d.a_kind, d.b_kind);
+    result.divergences.push_back(std::move(v));
+  };
+  for (int i = 0; i < s.msg.step_size(); ++i) {
+    const smmucheck::Step& step = s.msg.step(i);
+    const std::string kind = step_kind(step);
+    std::vector<StepObservation> obs;
+    footprint.reads.clear();
+    for (auto& r : runs) {
+      auto o = r->run_step(i);
+      if (auto* err = std::get_if<std::string>(&o)) return fmt::format("step {}: {}", i, *err);
+      obs.push_back(std::move(std::get<StepObservation>(o)));
+    }
+    std::optional<DmaCheck> check;
+    if (step.has_dma() && obs[0].dma) {
+      check = DmaCheck{};
+      const Transaction t = transaction_of(step.dma());
+      std::vector<Outcome> permitted{*obs[0].dma};
+      bool any_stale = false;
+      for (const TableRead& r : footprint.reads)
+        if (r.value && tracker.permitted_values(r).size() > 1) any_stale = true;
+      if (any_stale) {
+        Enumeration e = enumerate(*ref, runs[0]->memory(), t, footprint.reads, tracker, opts.enumeration_bound);
+        check->stale_words = e.stale_words;
+        if (e.bounded_out) {
+          check->rule = DmaRule::Unchecked;
+        } else {
+          check->rule = DmaRule::PermittedStale;
+          permitted = e.permitted;
+          check->permitted = permitted.size();
+        }
+      }
+      (check->rule == DmaRule::Exact ? result.exact : check->rule == DmaRule::PermittedStale ? result.stale : result.unchecked)++;
+      if (check->rule != DmaRule::Exact) window_exact = false;
+      for (size_t m = 1; m < runs.size() && check->rule != DmaRule::Unchecked; ++m) {
+        if (!obs[m].dma) continue;
+        const bool allowed = std::any_of(permitted.begin(), permitted.end(),
+                                         [&](const Outcome& p) { return compare_dma(p, *obs[m].dma).empty(); });
+        if (!allowed)
+          for (const Difference& d : compare_dma(*obs[0].dma, *obs[m].dma)) diverge(i, m, kind, d);
+      }
+    }
+    for (size_t m = 1; m < runs.size(); ++m) {
+      if (obs[0].mmio_value && obs[m].mmio_value)
+        for (const Difference& d : compare_mmio(mmio_access(step.mmio_read()).offset, *obs[0].mmio_value, *obs[m].mmio_value))
+          diverge(i, m, kind, d);
+      if (step.has_mem_read() && obs[0].mem_value != obs[m].mem_value)
+        diverge(i, m, kind, {"value", "value", "value", obs[0].mem_value ? hex(*obs[0].mem_value) : "abort",
+                             obs[m].mem_value ? hex(*obs[m].mem_value) : "abort"});
+      for (const Difference& d : compare_cmdq(obs[0].cmdq_cons, obs[m].cmdq_cons)) diverge(i, m, kind, d);
+      for (const Difference& d : compare_gerror(obs[0].gerror, obs[0].gerrorn, obs[m].gerror, obs[m].gerrorn))
+        diverge(i, m, kind, d);
+    }
+    for (size_t m = 0; m < runs.size(); ++m) window[m].insert(window[m].end(), obs[m].events.begin(), obs[m].events.end());
+    const bool window_ends = !(step.has_dma() && i + 1 < s.msg.step_size() && s.msg.step(i + 1).has_dma());
+    if (window_ends) {
+      if (window_exact)
+        for (size_t m = 1; m < runs.size(); ++m)
+          for (const Difference& d : compare_events(window[0], window[m])) diverge(i, m, "events", d);
+      for (auto& w : window) w.clear();
+      window_exact = true;
+    }
+    result.dma.push_back(check);
+    result.obs.push_back(std::move(obs));
+  }
+  return result;
+}
+
+}  // namespace smmu::harness

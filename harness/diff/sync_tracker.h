@@ -1,0 +1,43 @@
+// The caching rule made operational (ARCHITECTURE.md): tracks every table word the scenario wrote and every
+// invalidation the reference reported as completed by a CMD_SYNC, and says for each word of a DMA's
+// footprint whether it is covered (its current value is the only one the SMMU may use) or which values
+// it may still be cached with.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "specs/coverage.h"
+#include "specs/model.h"
+
+namespace smmu::harness {
+
+class SyncTracker {
+ public:
+  // A qword the scenario (or the driver) wrote: its value before and after.
+  void on_write(uint64_t pa, uint64_t before, uint64_t after);
+  // A command the reference consumed; invalidations complete at the next CMD_SYNC (§4.7.3).
+  void on_command(const CommandReport& c);
+
+  // The values the word at `w.pa` may be used with: its current value first, then stale ones. One value
+  // means the word is covered (§3.21.1: translation-table entries are cached only as valid translations,
+  // so an invalid descriptor is never a stale source).
+  std::vector<uint64_t> permitted_values(const TableRead& w) const;
+
+ private:
+  struct Write {
+    uint64_t seq;
+    uint64_t value;
+  };
+  struct Completed {
+    uint64_t seq;
+    InvalidationScope scope;
+  };
+  uint64_t seq_ = 0;
+  std::map<uint64_t, std::vector<Write>> writes_;  // by qword address; [0] holds the value before the first write
+  std::vector<InvalidationScope> pending_;          // consumed, not yet completed by a CMD_SYNC
+  std::vector<Completed> completed_;
+};
+
+}  // namespace smmu::harness

@@ -1,0 +1,144 @@
+// The differential runner and the caching rule (ARCHITECTURE.md): covered words are compared exactly,
+// uncovered words allow the values they may still be cached with, and a result outside the permitted set is
+// caught with a stable signature. The model under test here is the reference with a deliberately wrong
+// cache in front of it.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "harness/diff/diff_runner.h"
+#include "harness/scenario/load.h"
+#include "reference/smmu.h"
+
+namespace smmu::test {
+namespace {
+
+using namespace harness;
+
+// Remembers the first outcome of every (StreamID, SubstreamID, page) forever: invalidations never reach it.
+class ForeverCache final : public SmmuModel {
+ public:
+  ForeverCache(const Features& f, Memory& m) : ref_(f, m) {}
+  const Features& features() const override { return ref_.features(); }
+  uint64_t mmio_read(uint32_t o, unsigned s) override { return ref_.mmio_read(o, s); }
+  void mmio_write(uint32_t o, unsigned s, uint64_t v) override { ref_.mmio_write(o, s, v); }
+  Outcome translate(const Transaction& t, WalkObserver* obs) override {
+    const auto key = std::make_tuple(t.sid, t.ssid.value_or(~0u), t.addr >> 12);
+    if (auto it = cache_.find(key); it != cache_.end()) {
+      Outcome o = it->second;
+      o.pa = (o.pa & ~0xFFFull) | (t.addr & 0xFFF);
+      return o;
+    }
+    Outcome o = ref_.translate(t, obs);
+    if (o.kind == OutcomeKind::Success) cache_[key] = o;
+    return o;
+  }
+
+ private:
+  ref::ReferenceSmmu ref_;
+  std::map<std::tuple<uint32_t, uint32_t, uint64_t>, Outcome> cache_;
+};
+
+LoadedScenario parse(const std::string& text) {
+  std::vector<InputError> errors;
+  auto s = parse_scenario(text, "test.textproto", errors);
+  EXPECT_TRUE(s.has_value()) << (errors.empty() ? "" : errors[0].to_string());
+  return *s;
+}
+
+const ModelSpec kForever{"forever", [](const Features& f, Memory& m) { return std::make_unique<ForeverCache>(f, m); }};
+
+const char* kSetup = R"(
+step { driver { init {} } }
+step { driver { domain { id: 1 stage: STAGE1 asid: 5 } } }
+step { driver { map { domain: 1 iova: 0x10000000 pa: 0x80000000 perms: "rwu" } } }
+step { driver { attach { sid: 3 domain: 1 } } }
+step { dma { sid: 3 addr: 0x10000010 } }
+)";
+
+TEST(DiffRunner, ReferenceAgreesWithItselfThroughTheBatchPath) {
+  auto s = parse(std::string(kSetup) + "step { dma { sid: 3 addr: 0x10000020 } } step { dma { sid: 3 addr: 0x3000 } }");
+  auto r = run_diff(s, {{"refbatch", reference_factory(), true}});
+  ASSERT_TRUE(std::holds_alternative<DiffResult>(r));
+  const DiffResult& d = std::get<DiffResult>(r);
+  EXPECT_TRUE(d.divergences.empty()) << d.divergences[0].signature;
+  EXPECT_EQ(d.exact, 3);
+}
+
+// §4.4.1, §4.7.3: after an unmap with TLBI_NH_VA and a completed CMD_SYNC the leaf is covered, so the only
+// permitted result is the reference's F_TRANSLATION; a cache that kept the translation is caught.
+TEST(DiffRunner, StaleTranslationAfterCoveredInvalidationIsCaught) {
+  auto s = parse(std::string(kSetup) + R"(
+step { driver { unmap { domain: 1 iova: 0x10000000 } } }
+step { dma { sid: 3 addr: 0x10000010 } }
+)");
+  auto r = run_diff(s, {kForever});
+  ASSERT_TRUE(std::holds_alternative<DiffResult>(r));
+  const DiffResult& d = std::get<DiffResult>(r);
+  ASSERT_FALSE(d.divergences.empty());
+  EXPECT_EQ(d.divergences[0].signature, "ref-forever:dma:outcome:F_TRANSLATION/success");
+  EXPECT_EQ(d.divergences[0].step, 6);
+  ASSERT_TRUE(d.dma[6].has_value());
+  EXPECT_EQ(d.dma[6]->rule, DmaRule::Exact);
+}
+
+// §3.21.1: the same unmap without any invalidation leaves the old leaf uncovered; the stale translation is
+// a permitted result and no divergence is reported, and the trace says which rule applied.
+TEST(DiffRunner, StaleTranslationWithoutInvalidationIsPermitted) {
+  auto s = parse(std::string(kSetup) + R"(
+step { mem_write { addr: 0x40008000 qword: 0 } }
+step { dma { sid: 3 addr: 0x10000010 } }
+)");
+  auto r = run_diff(s, {kForever});
+  const DiffResult& d = std::get<DiffResult>(r);
+  EXPECT_TRUE(d.divergences.empty()) << d.divergences[0].signature;
+  ASSERT_TRUE(d.dma[6].has_value());
+  EXPECT_EQ(d.dma[6]->rule, DmaRule::PermittedStale);
+  EXPECT_EQ(d.dma[6]->permitted, 2u);  // the fault (current value) and the old translation
+  EXPECT_EQ(d.dma[6]->stale_words, std::vector<uint64_t>{0x40008000});
+}
+
+// The permitted set holds only the values the word had: a result that none of them gives is caught even
+// though the word is uncovered (a cache returning the old translation at a different output address).
+TEST(DiffRunner, ResultOutsideThePermittedSetIsCaught) {
+  auto s = parse(std::string(kSetup) + R"(
+step { mem_write { addr: 0x40008000 qword: 0x0060000090000f47 } }
+step { dma { sid: 3 addr: 0x10000010 } }
+)");
+  struct Shifted final : SmmuModel {
+    Shifted(const Features& f, Memory& m) : ref(f, m) {}
+    const Features& features() const override { return ref.features(); }
+    uint64_t mmio_read(uint32_t o, unsigned s) override { return ref.mmio_read(o, s); }
+    void mmio_write(uint32_t o, unsigned s, uint64_t v) override { ref.mmio_write(o, s, v); }
+    Outcome translate(const Transaction& t, WalkObserver* obs) override {
+      Outcome o = ref.translate(t, obs);
+      if (++n == 2) o.pa += 0x1000;  // neither 0x80000010 (old) nor 0x90000010 (new)
+      return o;
+    }
+    ref::ReferenceSmmu ref;
+    int n = 0;
+  };
+  auto r = run_diff(s, {{"shifted", [](const Features& f, Memory& m) { return std::make_unique<Shifted>(f, m); }}});
+  const DiffResult& d = std::get<DiffResult>(r);
+  ASSERT_TRUE(d.dma[6].has_value());
+  EXPECT_EQ(d.dma[6]->rule, DmaRule::PermittedStale);
+  ASSERT_FALSE(d.divergences.empty());
+  EXPECT_EQ(d.divergences[0].signature, "ref-shifted:dma:pa:success/success");
+}
+
+TEST(DiffRunner, EnumerationBoundMakesADmaUnchecked) {
+  auto s = parse(std::string(kSetup) + R"(
+step { mem_write { addr: 0x40008000 qword: 0 } }
+step { dma { sid: 3 addr: 0x10000010 } }
+)");
+  DiffOptions opts;
+  opts.enumeration_bound = 1;
+  auto r = run_diff(s, {kForever}, opts);
+  const DiffResult& d = std::get<DiffResult>(r);
+  ASSERT_TRUE(d.dma[6].has_value());
+  EXPECT_EQ(d.dma[6]->rule, DmaRule::Unchecked);
+  EXPECT_EQ(d.unchecked, 1);
+}
+
+}  // namespace
+}  // namespace smmu::test
