@@ -7,6 +7,7 @@
 #include <map>
 
 #include "harness/diff/diff_runner.h"
+#include "harness/diff/reduce.h"
 #include "harness/scenario/load.h"
 #include "reference/smmu.h"
 
@@ -138,6 +139,40 @@ step { dma { sid: 3 addr: 0x10000010 } }
   ASSERT_TRUE(d.dma[6].has_value());
   EXPECT_EQ(d.dma[6]->rule, DmaRule::Unchecked);
   EXPECT_EQ(d.unchecked, 1);
+}
+
+}  // namespace
+}  // namespace smmu::test
+
+namespace smmu::test {
+namespace {
+
+// Reduction keeps the signature and drops what does not matter (here: the second mapping and its DMA, the
+// expectations, a mmio read).
+TEST(Reduce, KeepsTheSignatureAndShrinks) {
+  auto s = parse(std::string(kSetup) + R"(
+step { driver { map { domain: 1 iova: 0x20000000 pa: 0x81000000 } } }
+step { dma { sid: 3 addr: 0x20000000 expect { result: SUCCESS pa: 0x81000000 } } }
+step { mmio_read { reg: "CR0" } }
+step { driver { unmap { domain: 1 iova: 0x10000000 } } }
+step { dma { sid: 3 addr: 0x10000010 expect { result: FAULT } } }
+)");
+  const ReduceResult r = reduce(s.msg, {kForever});
+  EXPECT_EQ(r.signature, "ref-forever:dma:outcome:F_TRANSLATION/success");
+  EXPECT_EQ(first_signature(r.scenario, {kForever}), r.signature);
+  EXPECT_EQ(r.steps_before, 10);
+  EXPECT_LT(r.steps_after, 8);
+  for (const auto& step : r.scenario.step()) {
+    EXPECT_FALSE(step.has_mmio_read());
+    if (step.has_dma()) EXPECT_FALSE(step.dma().has_expect());
+  }
+}
+
+TEST(Reduce, AgreeingModelsReduceToNothing) {
+  auto s = parse(kSetup);
+  const ReduceResult r = reduce(s.msg, {{"refbatch", reference_factory(), true}});
+  EXPECT_TRUE(r.signature.empty());
+  EXPECT_EQ(r.scenario.step_size(), s.msg.step_size());
 }
 
 }  // namespace

@@ -28,6 +28,9 @@ struct DiffOptionsCli {
 };
 int diff_scenarios(const DiffOptionsCli& opts);
 
+// Exit 1 when the reduced scenario (still) diverges, 0 when the models agree.
+int reduce_scenario(const std::string& path, const std::vector<std::string>& models, std::string out);
+
 // The scenario files under `paths`: files as given, directories searched for *.textproto, sorted.
 std::vector<std::string> scenario_files(const std::vector<std::string>& paths, std::vector<std::string>& missing);
 

@@ -37,6 +37,15 @@ int main(int argc, char** argv) {
   diff->add_flag("--json", diff_opts.json, "machine-readable output");
   diff->add_flag("-v,--verbose", diff_opts.verbose, "list scenarios without divergence too");
 
+  std::string reduce_path, reduce_out;
+  std::vector<std::string> reduce_models;
+  CLI::App* reduce = app.add_subcommand("reduce", "shrink a diverging scenario step by step, then field by field, "
+                                                  "keeping its signature; write it as text format");
+  reduce->add_option("file", reduce_path, "a diverging scenario")->required();
+  reduce->add_option("--model", reduce_models, "the model compared with the reference")
+      ->default_val(std::vector<std::string>{"ref:batch"});
+  reduce->add_option("-o,--out", reduce_out, "where to write (default: FILE with .reduced.textproto)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -47,5 +56,6 @@ int main(int argc, char** argv) {
   if (run->parsed()) return run_scenarios(run_opts);
   if (replay->parsed()) return replay_scenario(replay_path, replay_json);
   if (diff->parsed()) return diff_scenarios(diff_opts);
+  if (reduce->parsed()) return reduce_scenario(reduce_path, reduce_models, reduce_out);
   return kExitInputError;
 }
