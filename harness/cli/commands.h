@@ -28,6 +28,8 @@ struct DiffOptionsCli {
 };
 int diff_scenarios(const DiffOptionsCli& opts);
 
+int bench_models(double seconds_per_measurement, const std::vector<std::string>& workloads);
+
 // Exit 1 when the reduced scenario (still) diverges, 0 when the models agree.
 int reduce_scenario(const std::string& path, const std::vector<std::string>& models, std::string out);
 

@@ -46,6 +46,13 @@ int main(int argc, char** argv) {
       ->default_val(std::vector<std::string>{"ref:batch"});
   reduce->add_option("-o,--out", reduce_out, "where to write (default: FILE with .reduced.textproto)");
 
+  double bench_seconds = 1.0;
+  std::vector<std::string> bench_workloads;
+  CLI::App* bench = app.add_subcommand("bench", "translations per second of each model on the named workloads "
+                                                "(iotlb_hits, streaming, random_4k, nested, mixed_inval) and the ratios");
+  bench->add_option("--seconds", bench_seconds, "time per model and workload")->default_val(1.0);
+  bench->add_option("--workload", bench_workloads, "only these workloads");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -57,5 +64,6 @@ int main(int argc, char** argv) {
   if (replay->parsed()) return replay_scenario(replay_path, replay_json);
   if (diff->parsed()) return diff_scenarios(diff_opts);
   if (reduce->parsed()) return reduce_scenario(reduce_path, reduce_models, reduce_out);
+  if (bench->parsed()) return bench_models(bench_seconds, bench_workloads);
   return kExitInputError;
 }

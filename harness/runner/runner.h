@@ -44,6 +44,12 @@ class ScenarioRun {
   // step, whose observation then holds every event record of the run.
   bool batch = false;
 
+  // Applies one primitive step (no observation), for benchmarks that drive a model directly.
+  std::optional<std::string> apply_primitive(const smmucheck::Step& s) {
+    StepObservation ignored;
+    return apply(s, ignored);
+  }
+
   // Executes step `i`; an input error (a driver intent that cannot be carried out, a full command queue,
   // an unsupported step) comes back as its message.
   std::variant<StepObservation, std::string> run_step(int i);

@@ -1,0 +1,41 @@
+// `smmucheck bench`: translations per second of the reference and the other models on the named workloads,
+// through the batch API, with each model's ratio to the reference measured in the same run.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "bench/workloads.h"
+#include "harness/cli/commands.h"
+#include "harness/cli/models.h"
+
+namespace smmu::harness {
+
+int bench_models(double seconds, const std::vector<std::string>& only) {
+  std::vector<ModelSpec> models;
+  for (const std::string& name : model_names()) {
+    if (name.find(':') != std::string::npos) continue;  // the batch API is what every run uses
+    std::string err;
+    models.push_back(*model_by_name(name, err));
+  }
+  fmt::print("{:<12}", "workload");
+  for (const auto& m : models) fmt::print(" {:>14}", m.name + " tr/s");
+  for (size_t i = 1; i < models.size(); ++i) fmt::print(" {:>10}", models[i].name + "/ref");
+  fmt::print(" {:>8}\n", "success");
+  for (const auto& w : bench::workloads()) {
+    if (!only.empty() && std::find(only.begin(), only.end(), w.name) == only.end()) continue;
+    std::vector<double> rate;
+    double success = 0;
+    for (const auto& m : models) {
+      bench::Prepared p(w.name, m.make);
+      rate.push_back(bench::measure(p, seconds).translations_per_second);
+      if (rate.size() == 1) success = double(p.warm_successes()) / double(p.transactions());
+    }
+    fmt::print("{:<12}", w.name);
+    for (double r : rate) fmt::print(" {:>14.0f}", r);
+    for (size_t i = 1; i < rate.size(); ++i) fmt::print(" {:>10.1f}", rate[0] > 0 ? rate[i] / rate[0] : 0.0);
+    fmt::print(" {:>7.0f}%\n", 100 * success);
+  }
+  return kExitOk;
+}
+
+}  // namespace smmu::harness
