@@ -13,12 +13,13 @@ int run_demo(bool quiet);
 
 struct RunOptions {
   std::vector<std::string> paths;  // scenario files or directories of *.textproto
+  std::string model = "ref";       // ref, opt, or a plugin PATH.so
   bool json = false;
   bool verbose = false;
 };
 int run_scenarios(const RunOptions& opts);
 
-int replay_scenario(const std::string& path, bool json);
+int replay_scenario(const std::string& path, bool json, const std::string& model = "ref");
 
 struct DiffOptionsCli {
   std::vector<std::string> paths;

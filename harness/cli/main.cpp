@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   CLI::App* run = app.add_subcommand("run", "run scenarios (files, or directories of *.textproto) on the reference "
                                             "model and check their expectations");
   run->add_option("paths", run_opts.paths, "scenario files or directories")->required();
+  run->add_option("--model", run_opts.model, "the model to run: ref, opt, or a plugin PATH.so")->default_val("ref");
   run->add_flag("--json", run_opts.json, "machine-readable output");
   run->add_flag("-v,--verbose", run_opts.verbose, "list passing scenarios too");
 
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
                                                   "command, event and check");
   replay->add_option("file", replay_path, "a scenario file")->required();
   replay->add_flag("--json", replay_json, "machine-readable output: each step with its observations and checks");
+  std::string replay_model = "ref";
+  replay->add_option("--model", replay_model, "the model to replay on: ref, opt, or a plugin PATH.so")->default_val("ref");
 
   DiffOptionsCli diff_opts;
   CLI::App* diff = app.add_subcommand("diff", "run scenarios on the reference and other models and report the first "
@@ -61,7 +64,7 @@ int main(int argc, char** argv) {
   }
   if (demo->parsed()) return run_demo(quiet);
   if (run->parsed()) return run_scenarios(run_opts);
-  if (replay->parsed()) return replay_scenario(replay_path, replay_json);
+  if (replay->parsed()) return replay_scenario(replay_path, replay_json, replay_model);
   if (diff->parsed()) return diff_scenarios(diff_opts);
   if (reduce->parsed()) return reduce_scenario(reduce_path, reduce_models, reduce_out);
   if (bench->parsed()) return bench_models(bench_seconds, bench_workloads);

@@ -1,5 +1,6 @@
 #include "harness/cli/models.h"
 
+#include "harness/abi/plugin_model.h"
 #include "reference/smmu.h"
 
 namespace smmu::harness {
@@ -9,7 +10,12 @@ std::vector<std::string> model_names() { return {"ref", "ref:batch"}; }
 std::optional<ModelSpec> model_by_name(const std::string& name, std::string& error) {
   if (name == "ref") return ModelSpec{"ref", reference_factory(), false};
   if (name == "ref:batch") return ModelSpec{"refbatch", reference_factory(), true};
-  error = "unknown model '" + name + "' (known: ref, ref:batch)";
+  if (name.find('/') != std::string::npos || name.ends_with(".so")) {
+    auto plugin = Plugin::open(name, error);
+    if (!plugin) return std::nullopt;
+    return ModelSpec{plugin->name(), plugin->factory(), false};
+  }
+  error = "unknown model '" + name + "' (known: ref, ref:batch, or a plugin PATH.so)";
   return std::nullopt;
 }
 

@@ -8,7 +8,7 @@
 #include "harness/cli/trace.h"
 #include "harness/runner/observation_json.h"
 #include "harness/scenario/describe.h"
-#include "reference/smmu.h"
+#include "harness/cli/models.h"
 #include "specs/print.h"
 
 namespace smmu::harness {
@@ -16,12 +16,12 @@ namespace smmu::harness {
 namespace {
 
 // The replay as one JSON document: each step with its observations and check results.
-int replay_json(const LoadedScenario& s) {
-  ScenarioRun run(s, [](const Features& f, Memory& m) { return std::make_unique<ref::ReferenceSmmu>(f, m); });
+int replay_json(const LoadedScenario& s, const ModelSpec& model) {
+  ScenarioRun run(s, model.make);
   nlohmann::json j;
   j["scenario"] = s.msg.name();
   j["file"] = s.path;
-  j["model"] = "ref";
+  j["model"] = model.name;
   int failed = 0;
   for (int i = 0; i < s.msg.step_size(); ++i) {
     nlohmann::json step{{"index", i}, {"line", s.step_line[size_t(i)]}, {"step", describe_step(s.msg.step(i))}};
@@ -46,16 +46,22 @@ int replay_json(const LoadedScenario& s) {
 
 }  // namespace
 
-int replay_scenario(const std::string& path, bool json) {
+int replay_scenario(const std::string& path, bool json, const std::string& model_name) {
+  std::string err;
+  const auto model = model_by_name(model_name, err);
+  if (!model) {
+    fmt::print(stderr, "smmucheck replay: {}\n", err);
+    return kExitInputError;
+  }
   std::vector<InputError> errors;
   std::optional<LoadedScenario> s = load_scenario(path, errors);
   if (!s) {
     for (const auto& e : errors) fmt::print(stderr, "{}\n", e.to_string());
     return kExitInputError;
   }
-  if (json) return replay_json(*s);
+  if (json) return replay_json(*s, *model);
   TracePrinter trace(stdout, "      ");
-  ScenarioRun run(*s, [](const Features& f, Memory& m) { return std::make_unique<ref::ReferenceSmmu>(f, m); }, &trace);
+  ScenarioRun run(*s, model->make, &trace);
   run.on_primitive = [](const smmucheck::Step& p) {
     fmt::print("    -> {}{}\n", describe_step(p), p.comment().empty() ? "" : "   # " + p.comment());
   };
@@ -66,7 +72,7 @@ int replay_scenario(const std::string& path, bool json) {
     for (const auto& x : s->msg.spec()) secs += " §" + x;
     fmt::print("  spec:{}\n", secs);
   }
-  fmt::print("  model: reference ({})\n\n", smmu::describe(run.model().features()));
+  fmt::print("  model: {} ({})\n\n", model->name, smmu::describe(run.model().features()));
   int failed = 0;
   for (int i = 0; i < s->msg.step_size(); ++i) {
     const smmucheck::Step& step = s->msg.step(i);

@@ -7,7 +7,7 @@
 
 #include "harness/check/check.h"
 #include "harness/cli/commands.h"
-#include "reference/smmu.h"
+#include "harness/cli/models.h"
 
 namespace smmu::harness {
 
@@ -32,10 +32,6 @@ std::vector<std::string> scenario_files(const std::vector<std::string>& paths, s
 
 namespace {
 
-ModelFactory reference_factory() {
-  return [](const Features& f, Memory& m) { return std::make_unique<ref::ReferenceSmmu>(f, m); };
-}
-
 struct ScenarioResult {
   std::string file, name;
   std::string status;  // pass, fail, error
@@ -53,7 +49,7 @@ int count_checks(const smmucheck::Step& s) {
   return n;
 }
 
-ScenarioResult run_one(const std::string& file) {
+ScenarioResult run_one(const std::string& file, const ModelSpec& model) {
   ScenarioResult r{.file = file, .status = "pass"};
   std::vector<InputError> errors;
   std::optional<LoadedScenario> s = load_scenario(file, errors);
@@ -64,16 +60,17 @@ ScenarioResult run_one(const std::string& file) {
   }
   // A scenario that needs a feature the model lacks is skipped with the reason (clamping would change it).
   const Features asked = s->features.clamp_to(s->features);  // the request with its own RES0 rules applied
-  const Features have = asked.clamp_to(ref::ReferenceSmmu::implemented());
-  if (!(have == asked)) {
+  SparseMemory scratch;
+  const Features have = model.make(asked, scratch)->features();
+  if (!(have.clamp_to(asked) == asked)) {
     r.name = s->msg.name();
     r.status = "skip";
-    r.problems.push_back({{"skip", "the reference model does not implement every feature the scenario asks for: "
+    r.problems.push_back({{"skip", "model " + model.name + " does not implement every feature the scenario asks for: "
                                        "asked " + describe(asked) + "; has " + describe(have)}});
     return r;
   }
   r.name = s->msg.name();
-  ScenarioRun run(*s, reference_factory());
+  ScenarioRun run(*s, model.make);
   for (int i = 0; i < s->msg.step_size(); ++i) {
     auto result = run.run_step(i);
     const int line = s->step_line[size_t(i)];
@@ -96,16 +93,22 @@ ScenarioResult run_one(const std::string& file) {
 }  // namespace
 
 int run_scenarios(const RunOptions& opts) {
+  std::string err;
+  const auto model = model_by_name(opts.model, err);
+  if (!model) {
+    fmt::print(stderr, "smmucheck run: {}\n", err);
+    return kExitInputError;
+  }
   std::vector<std::string> missing;
   const std::vector<std::string> files = scenario_files(opts.paths, missing);
   std::vector<ScenarioResult> results;
   for (const auto& m : missing) results.push_back({.file = m, .status = "error", .problems = {{{"error", m + ": no such file or directory"}}}});
-  for (const auto& f : files) results.push_back(run_one(f));
+  for (const auto& f : files) results.push_back(run_one(f, *model));
   int pass = 0, fail = 0, error = 0, skip = 0;
   for (const auto& r : results) (r.status == "pass" ? pass : r.status == "fail" ? fail : r.status == "skip" ? skip : error)++;
   if (opts.json) {
     nlohmann::json j;
-    j["model"] = "ref";
+    j["model"] = model->name;
     for (const auto& r : results)
       j["scenarios"].push_back({{"file", r.file}, {"name", r.name}, {"status", r.status}, {"steps", r.steps},
                                 {"checks", r.checks}, {"problems", r.problems}});
@@ -125,8 +128,8 @@ int run_scenarios(const RunOptions& opts) {
     }
     int checks = 0;
     for (const auto& r : results) checks += r.checks;
-    fmt::print("{} scenarios on the reference model: {} passed, {} failed, {} skipped, {} invalid ({} checks)\n",
-               results.size(), pass, fail, skip, error, checks);
+    fmt::print("{} scenarios on model {}: {} passed, {} failed, {} skipped, {} invalid ({} checks)\n", results.size(),
+               model->name, pass, fail, skip, error, checks);
   }
   return error ? kExitInputError : fail ? kExitFailed : kExitOk;
 }
