@@ -9,6 +9,10 @@ packages=(
   # libraries
   libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   libprotobuf-dev protobuf-compiler
+  # the Z3 checker (harness/z3)
+  libz3-dev
+  # the QEMU peer model (qemu-system-aarch64 with an SMMUv3)
+  qemu-system-arm
 )
 
 missing=()

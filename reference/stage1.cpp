@@ -35,7 +35,7 @@ Region select_region(const Cd& c, StreamWorld w, uint64_t va, const Features& f)
     r.tbi = c[cd::TBI0];
     r.epd = effective_epd0(c, w);
     r.had = f.had && c[cd::HAD0];
-    r.e0pd = f.e0pd && c[cd::E0PD0];
+    r.e0pd = f.e0pd && w != StreamWorld::El2 && c[cd::E0PD0];  // §5.4: RES0 for the any-EL2 StreamWorld
   } else {
     r.tsz = static_cast<unsigned>(c[cd::T1SZ]);
     r.granule = decode_tg1(static_cast<unsigned>(c[cd::TG1])).value_or(12);

@@ -148,6 +148,17 @@ class WalkObserver {
   virtual void msi(uint64_t /*pa*/, uint32_t /*data*/, bool /*ok*/) {}
 };
 
+// What a model can report. A peer driven from outside (QEMU through qtest, hardware) may not see every
+// field of a result; the checkers mask what it declares it cannot observe (ARCHITECTURE.md).
+struct Observability {
+  bool pa = true;        // Outcome.pa of a success
+  bool perms = true;     // Outcome.perms
+  bool attrs = true;     // Outcome.attrs
+  bool recorded = true;  // Outcome.recorded and the fault's event beyond what reached the event queue
+  bool footprint = true; // table reads through the observer
+  bool operator==(const Observability&) const = default;
+};
+
 // An SMMUv3 model. Commands are processed synchronously when a register write lets processing resume;
 // every model is deterministic step by step; quiesce() brings an asynchronous model to rest.
 class SmmuModel {
@@ -167,6 +178,7 @@ class SmmuModel {
   virtual void quiesce() {}
   // An observer for everything the model does outside translate() calls too (commands, events).
   virtual void set_observer(WalkObserver* /*observer*/) {}
+  virtual Observability observability() const { return {}; }
 };
 
 }  // namespace smmu

@@ -22,7 +22,8 @@ using Differences = std::vector<Difference>;
 // "success", "terminated", an event type name for a fault, "raz_wi:<event>" for RAZ/WI.
 std::string outcome_kind(const Outcome& o);
 
-Differences compare_dma(const Outcome& a, const Outcome& b);                 // check/dma_result.cpp
+// Fields model `b` declares it cannot observe are not compared.
+Differences compare_dma(const Outcome& a, const Outcome& b, const Observability& b_sees = {});  // check/dma_result.cpp
 Differences compare_events(const std::vector<EventRecord>& a, const std::vector<EventRecord>& b);  // event_record.cpp
 Differences compare_mmio(uint32_t offset, uint64_t a, uint64_t b);          // check/mmio_read.cpp
 Differences compare_cmdq(uint32_t a_cons, uint32_t b_cons);                 // check/queue_state.cpp

@@ -59,7 +59,7 @@ std::string outcome_kind(const Outcome& o) {
   return "?";
 }
 
-Differences compare_dma(const Outcome& a, const Outcome& b) {
+Differences compare_dma(const Outcome& a, const Outcome& b, const Observability& sees) {
   Differences d;
   const std::string ka = outcome_kind(a), kb = outcome_kind(b);
   if (ka != kb) {
@@ -67,20 +67,21 @@ Differences compare_dma(const Outcome& a, const Outcome& b) {
     return d;  // the other fields mean different things
   }
   if (a.kind == OutcomeKind::Success) {
-    if (a.pa != b.pa) d.push_back({"pa", ka, kb, hex(a.pa), hex(b.pa)});
-    if (!(a.perms == b.perms)) d.push_back({"perms", ka, kb, format_outcome(a), format_outcome(b)});
-    if (a.attrs.mair != b.attrs.mair) d.push_back({"mair", ka, kb, hex(a.attrs.mair), hex(b.attrs.mair)});
-    if (a.attrs.sh != b.attrs.sh) d.push_back({"sh", ka, kb, hex(a.attrs.sh), hex(b.attrs.sh)});
-    if (a.attrs.priv != b.attrs.priv || a.attrs.instr != b.attrs.instr)
+    if (sees.pa && a.pa != b.pa) d.push_back({"pa", ka, kb, hex(a.pa), hex(b.pa)});
+    if (sees.perms && !(a.perms == b.perms)) d.push_back({"perms", ka, kb, format_outcome(a), format_outcome(b)});
+    if (sees.attrs && a.attrs.mair != b.attrs.mair) d.push_back({"mair", ka, kb, hex(a.attrs.mair), hex(b.attrs.mair)});
+    if (sees.attrs && a.attrs.sh != b.attrs.sh) d.push_back({"sh", ka, kb, hex(a.attrs.sh), hex(b.attrs.sh)});
+    if (sees.attrs && (a.attrs.priv != b.attrs.priv || a.attrs.instr != b.attrs.instr))
       d.push_back({"priv_inst", ka, kb, format_outcome(a), format_outcome(b)});
   }
-  if (a.event && b.event) {
+  if (a.event && b.event && sees.recorded) {
     for (auto& x : compare_events({*a.event}, {*b.event})) {
       x.what = "event." + x.what.substr(x.what.find('.') + 1);
       d.push_back(std::move(x));
     }
   }
-  if (a.recorded != b.recorded) d.push_back({"recorded", ka, kb, a.recorded ? "true" : "false", b.recorded ? "true" : "false"});
+  if (sees.recorded && a.recorded != b.recorded)
+    d.push_back({"recorded", ka, kb, a.recorded ? "true" : "false", b.recorded ? "true" : "false"});
   return d;
 }
 

@@ -35,8 +35,8 @@ int main(int argc, char** argv) {
   CLI::App* diff = app.add_subcommand("diff", "run scenarios on the reference and other models and report the first "
                                               "divergence of each, with a stable signature");
   diff->add_option("paths", diff_opts.paths, "scenario files or directories")->required();
-  diff->add_option("--model", diff_opts.models, "a model to compare with the reference (repeatable): ref:batch")
-      ->default_val(std::vector<std::string>{"ref:batch"});
+  diff->add_option("--model", diff_opts.models, "a model to compare with the reference (repeatable): opt, opt:batch, ref:batch, PATH.so")
+      ->default_val(std::vector<std::string>{"opt", "opt:batch"});
   diff->add_flag("--json", diff_opts.json, "machine-readable output");
   diff->add_flag("-v,--verbose", diff_opts.verbose, "list scenarios without divergence too");
 
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
                                                   "keeping its signature; write it as text format");
   reduce->add_option("file", reduce_path, "a diverging scenario")->required();
   reduce->add_option("--model", reduce_models, "the model compared with the reference")
-      ->default_val(std::vector<std::string>{"ref:batch"});
+      ->default_val(std::vector<std::string>{"opt"});
   reduce->add_option("-o,--out", reduce_out, "where to write (default: FILE with .reduced.textproto)");
 
   double bench_seconds = 1.0;

@@ -198,10 +198,11 @@ std::variant<DiffResult, std::string> run_diff(const LoadedScenario& s, const st
       if (check->rule != DmaRule::Exact) window_exact = false;
       for (size_t m = 1; m < runs.size() && check->rule != DmaRule::Unchecked; ++m) {
         if (!obs[m].dma) continue;
+        const Observability sees = runs[m]->model().observability();
         const bool allowed = std::any_of(permitted.begin(), permitted.end(),
-                                         [&](const Outcome& p) { return compare_dma(p, *obs[m].dma).empty(); });
+                                         [&](const Outcome& p) { return compare_dma(p, *obs[m].dma, sees).empty(); });
         if (!allowed)
-          for (const Difference& d : compare_dma(*obs[0].dma, *obs[m].dma)) diverge(i, m, kind, d);
+          for (const Difference& d : compare_dma(*obs[0].dma, *obs[m].dma, sees)) diverge(i, m, kind, d);
       }
     }
     for (size_t m = 1; m < runs.size(); ++m) {
