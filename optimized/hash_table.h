@@ -1,6 +1,7 @@
 // A fixed-capacity open-addressing hash table (linear probing, backward-shift deletion) keyed by two
 // 64-bit words, shared by the IOTLB, the walk cache and the configuration cache. No allocation after
-// construction; when full, a clock-hand victim is evicted (caches may drop entries at any time, §3.21.1).
+// construction; when full, the entry nearest the new one's home slot is evicted (caches may drop entries at
+// any time, §3.21.1).
 #pragma once
 
 #include <cstddef>
@@ -23,8 +24,12 @@ class OpenTable {
       : slots_(size_t{1} << log2_slots), mask_((uint64_t{1} << log2_slots) - 1),
         max_count_((size_t{3} << log2_slots) / 4) {}
 
+  // A full 64-bit mix (splitmix64's finalizer): the slot index takes the low bits, so every input bit must
+  // reach them, or keys that differ only in high bits (tags, contexts) pile into long probe clusters.
   static uint64_t hash(uint64_t tag, uint64_t key) {
-    uint64_t h = (key ^ (tag * 0x9E37'79B9'7F4A'7C15ull)) * 0xBF58'476D'1CE4'E5B9ull;
+    uint64_t h = key ^ (tag * 0x9E37'79B9'7F4A'7C15ull);
+    h = (h ^ (h >> 30)) * 0xBF58'476D'1CE4'E5B9ull;
+    h = (h ^ (h >> 27)) * 0x94D0'49BB'1331'11EBull;
     return h ^ (h >> 31);
   }
 
@@ -43,12 +48,16 @@ class OpenTable {
       return false;
     }
     bool evicted = false;
+    uint64_t i = hash(tag, key) & mask_;
     if (count_ >= max_count_) {
-      while (slots_[hand_].tag == 0) hand_ = (hand_ + 1) & mask_;
-      erase_at(hand_);
+      // Evict where the new entry goes: the first entry at or after its home slot. A victim chosen at a
+      // fixed clock hand would gather the empty slots there and pack the rest of the table into one
+      // endless probe cluster.
+      uint64_t v = i;
+      while (slots_[v].tag == 0) v = (v + 1) & mask_;
+      erase_at(v);
       evicted = true;
     }
-    uint64_t i = hash(tag, key) & mask_;
     while (slots_[i].tag != 0) i = (i + 1) & mask_;
     slots_[i] = Slot{tag, key, v};
     ++count_;
@@ -110,7 +119,6 @@ class OpenTable {
   uint64_t mask_;
   size_t max_count_;
   size_t count_ = 0;
-  uint64_t hand_ = 0;
 };
 
 }  // namespace smmu::opt

@@ -27,7 +27,7 @@ bool ReferenceSmmu::is_64bit_register(uint32_t offset) const {
 }
 
 uint64_t ReferenceSmmu::read_register(uint32_t offset) const {
-  const IdRegs id = features_.to_idr();
+  const IdRegs& id = idregs_;
   // §6.3.21, §6.3.30 (and CFG1/CFG2): the *_IRQ_CFGn registers are present only when IDR0.MSI == 1.
   const bool msi = features_.msi;
   switch (offset) {

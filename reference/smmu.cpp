@@ -34,7 +34,7 @@ Features ReferenceSmmu::implemented() {
 }
 
 ReferenceSmmu::ReferenceSmmu(const Features& requested, Memory& memory)
-    : features_(requested.clamp_to(implemented())), memory_(memory) {}
+    : features_(requested.clamp_to(implemented())), idregs_(features_.to_idr()), memory_(memory) {}
 
 Outcome ReferenceSmmu::translate(const Transaction& t, WalkObserver* observer) {
   Ctx ctx{.f = features_, .mem = memory_, .obs = observer ? observer : observer_, .regs = regs_, .txn = t};

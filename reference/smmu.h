@@ -54,6 +54,7 @@ class ReferenceSmmu final : public SmmuModel {
   void note(std::string_view section, fmt::format_string<Args...> text, Args&&... args) const;
 
   Features features_;
+  IdRegs idregs_;  // features_ as the ID registers encode them
   Memory& memory_;
   Registers regs_;
   WalkObserver* observer_ = nullptr;
