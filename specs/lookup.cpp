@@ -63,3 +63,19 @@ std::optional<uint8_t> cerror_by_name(std::string_view name) {
 }
 
 }  // namespace smmu
+
+namespace smmu {
+
+uint64_t register_defined_bits(uint32_t offset, const Features& f) {
+  uint64_t bits = ~uint64_t{0};
+  if (offset == reg::GBPA.offset) {
+    if (!f.attr_types_ovr)
+      for (const Field* x : {&regf::GBPA_MemAttr, &regf::GBPA_MTCFG, &regf::GBPA_SHCFG, &regf::GBPA_ALLOCCFG})
+        bits &= ~x->mask_in_place();
+    if (!f.attr_perms_ovr)
+      for (const Field* x : {&regf::GBPA_PRIVCFG, &regf::GBPA_INSTCFG}) bits &= ~x->mask_in_place();
+  }
+  return bits;
+}
+
+}  // namespace smmu

@@ -7,6 +7,7 @@
 #include <span>
 #include <string_view>
 
+#include "specs/feature_set.h"
 #include "specs/layout.h"
 
 namespace smmu {
@@ -20,4 +21,9 @@ std::optional<uint8_t> opcode_by_name(std::string_view name);     // "CMD_SYNC" 
 std::optional<uint8_t> event_type_by_name(std::string_view name);  // "F_TRANSLATION"
 std::optional<uint8_t> cerror_by_name(std::string_view name);      // "CERROR_ILL"
 
+// The bits of a register read whose value the architecture defines for a model with features `f`: a
+// conditional mask, like event_defined_fields(), so checkers do not compare IMPLEMENTATION SPECIFIC or
+// UNKNOWN bits (§6.3.14 GBPA: the override fields an SMMU without IDR1.ATTR_*_OVR fixes as Use incoming
+// read as zero or as written, and MemAttr as UNKNOWN: GBPA_FIXED_FIELDS_READ).
+uint64_t register_defined_bits(uint32_t offset, const Features& f);
 }  // namespace smmu

@@ -17,8 +17,11 @@ Mismatches check_mmio_read(const smmucheck::MmioRead& r, uint64_t value) {
 }
 
 // A register read compared field by field where the register has fields in specs/, else as a value.
-Differences compare_mmio(uint32_t offset, uint64_t a, uint64_t b) {
+Differences compare_mmio(uint32_t offset, uint64_t a, uint64_t b, const Features& f) {
   Differences d;
+  const uint64_t defined = register_defined_bits(offset, f);
+  a &= defined;
+  b &= defined;
   if (a == b) return d;
   const Register* r = register_at(offset);
   const std::string name = r ? r->name : hex(offset);

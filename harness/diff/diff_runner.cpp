@@ -207,7 +207,8 @@ std::variant<DiffResult, std::string> run_diff(const LoadedScenario& s, const st
     }
     for (size_t m = 1; m < runs.size(); ++m) {
       if (obs[0].mmio_value && obs[m].mmio_value)
-        for (const Difference& d : compare_mmio(mmio_access(step.mmio_read()).offset, *obs[0].mmio_value, *obs[m].mmio_value))
+        for (const Difference& d : compare_mmio(mmio_access(step.mmio_read()).offset, *obs[0].mmio_value,
+                                                *obs[m].mmio_value, runs[0]->model().features()))
           diverge(i, m, kind, d);
       if (step.has_mem_read() && obs[0].mem_value != obs[m].mem_value)
         diverge(i, m, kind, {"value", "value", "value", obs[0].mem_value ? hex(*obs[0].mem_value) : "abort",
