@@ -29,11 +29,11 @@ class SparseMemory final : public Memory, public TableMemory {
   void poke64(uint64_t pa, uint64_t value) override;
 
   size_t page_count() const { return pages_.size(); }
-  // The base addresses of the pages written so far, unordered (for snapshots such as the Z3 symbolic memory).
-  std::vector<uint64_t> page_addresses() const {
-    std::vector<uint64_t> v;
-    for (const auto& p : pages_) v.push_back(p.first * kPageSize);
-    return v;
+  // Calls f(base address, the page's kPageSize bytes) for every page written so far, in no particular order
+  // (for snapshots such as the Z3 symbolic memory).
+  template <class F>
+  void for_each_page(F&& f) const {
+    for (const auto& [pfn, bytes] : pages_) f(pfn * kPageSize, static_cast<const uint8_t*>(bytes.get()));
   }
 
  private:
