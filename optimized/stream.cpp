@@ -122,14 +122,22 @@ bool Translation::fetch_cd(uint32_t index) {
     }
     return true;
   };
+  // §5.2 S1Fmt: tables are aligned to their size; RES0 pointer bits below it are taken as zero
+  // (specs/unpredictable.def S1CONTEXTPTR_RES0_BITS), as are L1CD.L2Ptr[15:12] with 64KB leaves (L2PTR_64K_RES0).
+  uint64_t base = ste.context_ptr;
+  if (ste.cdmax != 0) {
+    const unsigned c = ste.cdmax;
+    const unsigned align = ste.s1fmt == 1 ? (c > 9 ? c - 3 : 0) : ste.s1fmt == 2 ? (c > 13 ? c - 7 : 0) : c + 6;
+    if (align > 6) base &= ~low_mask(align);
+  }
   if (ste.cdmax == 0 || ste.s1fmt == 0) {
-    cd_addr = ste.context_ptr + uint64_t{index} * 64;
+    cd_addr = base + uint64_t{index} * 64;
   } else {
     const unsigned leaf_bits = ste.s1fmt == 1 ? 6 : 10;
-    const uint64_t l1_addr = ste.context_ptr + (uint64_t{index} >> leaf_bits) * 8;
+    const uint64_t l1_addr = base + (uint64_t{index} >> leaf_bits) * 8;
     uint64_t l1 = 0;
     if (!fetch(l1_addr, 1, &l1, TableRole::L1Cd)) return false;
-    const uint64_t l2 = l1cd::L2Ptr.in_place(l1);
+    const uint64_t l2 = l1cd::L2Ptr.in_place(l1) & ~(ste.s1fmt == 2 ? low_mask(16) : 0);
     // §5.3.1, §7.3.9: an invalid L1CD, or an L2Ptr out of range (specs/unpredictable.def L1CD_L2PTR_OOR_*).
     if (!l1cd::V.get(l1) || (l2 >> range) != 0) {
       EventRecord r = record(EventType::C_BAD_SUBSTREAMID);

@@ -88,6 +88,12 @@ Result<Cd> fetch_cd(const Ctx& ctx, const Ste& st, uint32_t index, const ToPa& t
   // reserved and behaves as 0b00 (linear).
   const unsigned fmt = (cdmax == 0 || ctx.f.ssidsize == 0) ? 0 : static_cast<unsigned>(st[ste::S1Fmt]);
   const unsigned limit = st.s2_enabled() ? ctx.f.ias_bits() : ctx.f.oas_bits();
+  // §5.2 S1Fmt: a CD table (linear) or L1 table is aligned to its size; the RES0 pointer bits below that
+  // are taken as zero (specs/unpredictable.def S1CONTEXTPTR_RES0_BITS).
+  if (cdmax != 0 && ctx.f.ssidsize != 0) {
+    const unsigned align = fmt == 1 ? (cdmax > 9 ? cdmax - 3 : 0) : fmt == 2 ? (cdmax > 13 ? cdmax - 7 : 0) : cdmax + 6;
+    if (align > 6) cd_addr &= ~((uint64_t{1} << align) - 1);
+  }
   if (fmt == 1 || fmt == 2) {
     const unsigned leaf_bits = fmt == 1 ? 6 : 10;  // 4KB leaves of 64 CDs or 64KB leaves of 1024 CDs
     const uint64_t l1_addr = cd_addr + uint64_t{index >> leaf_bits} * 8;
@@ -106,7 +112,7 @@ Result<Cd> fetch_cd(const Ctx& ctx, const Ste& st, uint32_t index, const ToPa& t
       return bad_substreamid(ctx, index);
     }
     uint64_t l2 = l1cd::L2Ptr.in_place(*l1);
-    if (fmt == 2) l2 &= ~uint64_t{0xFFFF};  // §5.2: L2Ptr[15:12] RES0 with 64KB leaves, treated as zero
+    if (fmt == 2) l2 &= ~uint64_t{0xFFFF};  // §5.2: L2Ptr[15:12] RES0 with 64KB leaves: taken as zero (L2PTR_64K_RES0)
     if (l2 >> limit) {
       // §3.4.3: C_BAD_SUBSTREAMID (specs/unpredictable.def L1CD_L2PTR_OOR_*).
       ctx.note("3.4.3", "L1CD.L2Ptr {:#x} is beyond the {}", l2, st.s2_enabled() ? "IAS" : "OAS");

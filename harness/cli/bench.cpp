@@ -7,6 +7,7 @@
 #include "bench/workloads.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/models.h"
+#include "optimized/smmu.h"
 
 namespace smmu::harness {
 
@@ -35,6 +36,12 @@ int bench_models(double seconds, const std::vector<std::string>& only) {
     for (size_t i = 1; i < rate.size(); ++i) fmt::print(" {:>10.1f}", rate[0] > 0 ? rate[i] / rate[0] : 0.0);
     fmt::print(" {:>7.0f}%\n", 100 * success);
   }
+  // Memory per cached entry of the optimized model (slot sizes of its open-addressing tables).
+  const opt::OptimizedSmmu::Sizes sz;
+  fmt::print("optimized caches: IOTLB {} slots x {} B, walk cache {} x {} B, STE cache {} x {} B, CD cache {} x {} B\n",
+             1u << sz.tlb_log2, opt::Tlb::bytes_per_entry(), 1u << sz.walk_cache_log2, opt::WalkCache::bytes_per_entry(),
+             1u << sz.ste_cache_log2, opt::ConfigCache::ste_bytes_per_entry(), 1u << sz.cd_cache_log2,
+             opt::ConfigCache::cd_bytes_per_entry());
   return kExitOk;
 }
 
