@@ -21,7 +21,7 @@ class Prepared {
  public:
   Prepared(const std::string& workload, const harness::ModelFactory& make, uint64_t seed = 1);
   ~Prepared();
-  // Translates every transaction once through translate_batch (in chunks); returns how many succeeded.
+  // Translates every transaction once through translate_batch (in chunks); the result is for DoNotOptimize.
   size_t run_once();
   size_t transactions() const { return txns_.size(); }
   size_t warm_successes() const { return successes_; }  // of the warm-up pass: a sanity check

@@ -67,8 +67,45 @@ void OptimizedSmmu::build_fast_ctx(const Transaction& t, FastCtx& c) {
   c.mode = ste->s2 ? 3 : 1;
 }
 
+namespace {
+uint64_t memo_stream(const Transaction& t) {
+  return uint64_t{t.sid} | (uint64_t(t.ssid ? *t.ssid + 1 : 0) << 32) | (uint64_t{t.priv} << 63) | (uint64_t{1} << 62);
+}
+size_t memo_index(uint64_t stream, uint64_t page, unsigned log2) {
+  uint64_t h = (page ^ (stream * 0x9E37'79B9'7F4A'7C15ull)) * 0xBF58'476D'1CE4'E5B9ull;
+  return static_cast<size_t>((h ^ (h >> 29)) >> (64 - log2));
+}
+}  // namespace
+
+void OptimizedSmmu::prefetch_memo(const Transaction& t) const {
+  const Memo* set = &memo_[memo_index(memo_stream(t), t.addr >> 12, kMemoSetsLog2) * kMemoWays];
+  __builtin_prefetch(set);
+  __builtin_prefetch(set + 2);
+}
+
 bool OptimizedSmmu::fast_translate(const Transaction& t, Outcome& o) {
   if (!regf::CR0_SMMUEN.get(regs_.cr0)) return false;
+  const uint64_t stream = memo_stream(t), page = t.addr >> 12;
+  Memo* set = &memo_[memo_index(stream, page, kMemoSetsLog2) * kMemoWays];
+  const uint32_t epoch = static_cast<uint32_t>(epoch_);
+  for (unsigned w = 0; w < kMemoWays; ++w) {
+    const Memo& m = set[w];
+    if (m.stream != stream || m.page != page || m.epoch != epoch) continue;
+    const bool priv = apply_cfg(t.priv, m.cfg & 3);
+    const bool instr = t.read && apply_cfg(t.instr, (m.cfg >> 2) & 3);
+    const unsigned need = instr ? 4 : t.read ? 1 : 2;
+    if (m.perms & need) {
+      ++stats_.tlb_hits;
+      o.kind = OutcomeKind::Success;
+      o.pa = m.pa | (t.addr & 0xFFF);
+      o.perms = Permissions{bool(m.perms & 1), bool(m.perms & 2), bool(m.perms & 4)};
+      o.attrs = MemAttrs{m.mair, m.sh, instr, priv};
+      o.event.reset();
+      o.recorded = false;
+      return true;
+    }
+    break;
+  }
   const int64_t sk = t.ssid ? int64_t{*t.ssid} : -1;
   FastCtx& c = fast_[(t.sid + static_cast<uint32_t>(sk + 1) * 0x9E37'79B1u) & 255];
   if (c.epoch != epoch_ || c.sid != t.sid || c.ssid != sk) build_fast_ctx(t, c);
@@ -128,6 +165,16 @@ bool OptimizedSmmu::fast_translate(const Transaction& t, Outcome& o) {
   o.attrs.priv = priv;
   o.event.reset();
   o.recorded = false;
+  // Fill a way that is free or stale, else one chosen by the page (no state to keep).
+  Memo* victim = &set[page % kMemoWays];
+  for (unsigned w = 0; w < kMemoWays; ++w)
+    if (set[w].epoch != epoch) {
+      victim = &set[w];
+      break;
+    }
+  *victim = Memo{stream, page, pa & ~uint64_t{0xFFF}, epoch,
+           static_cast<uint8_t>((p.read ? 1 : 0) | (p.write ? 2 : 0) | (p.exec ? 4 : 0)),
+           static_cast<uint8_t>((c.privcfg & 3) | ((c.instcfg & 3) << 2)), o.attrs.mair, o.attrs.sh};
   return true;
 }
 

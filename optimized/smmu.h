@@ -144,7 +144,22 @@ class OptimizedSmmu final : public SmmuModel {
     Attrs input;
     MemAttrs s1_out[8][4];  // stage-1-only output attributes by AttrIndx and SH
   };
+  // A set-associative memo of final results by (StreamID, SubstreamID, PRIV, input page): what a TLB hit plus
+  // the permission and attribute rules gave, valid while `epoch_` is unchanged. It holds only successful
+  // translations of entries the TLB held, and every command, register write and configuration change moves
+  // the epoch, so it returns nothing the IOTLB itself could not.
+  struct Memo {
+    uint64_t stream = 0;  // StreamID, SubstreamID + 1, PRIV; bit 62 set so an empty slot matches nothing
+    uint64_t page = 0;    // input address >> 12
+    uint64_t pa = 0;      // output address of the page
+    uint32_t epoch = 0;
+    uint8_t perms = 0;    // bit 0 read, 1 write, 2 execute
+    uint8_t cfg = 0;      // STE PRIVCFG [1:0], INSTCFG [3:2]
+    uint8_t mair = 0, sh = 0;
+  };
+  static constexpr unsigned kMemoSetsLog2 = 14, kMemoWays = 4;  // 4-way set associative, 64K entries
   bool fast_translate(const Transaction& t, Outcome& o);
+  void prefetch_memo(const Transaction& t) const;
   void build_fast_ctx(const Transaction& t, FastCtx& c);
   void config_changed() { ++epoch_; }
 
@@ -159,6 +174,7 @@ class OptimizedSmmu final : public SmmuModel {
   CacheStats stats_;
   uint64_t epoch_ = 0;
   std::vector<FastCtx> fast_ = std::vector<FastCtx>(256);
+  std::vector<Memo> memo_ = std::vector<Memo>(kMemoWays << kMemoSetsLog2);
 #if SMMUCHECK_FAULT_INJECTION
   FaultInjection inject_;
 #endif
