@@ -31,10 +31,10 @@ const Field* register_field(std::string_view name, std::string_view reg) {
           full.ends_with(name))
         return &f;
     }
-    // Queue registers share the QUEUE_BASE and IRQ_CFGn layouts.
-    if (reg.ends_with("_BASE") && reg != "STRTAB_BASE") return register_field(name, "QUEUE_BASE");
+    // Queue registers share the QUEUE_BASE and IRQ_CFGn layouts (looked up once: no further fallback).
+    if (reg.ends_with("_BASE") && reg != "STRTAB_BASE" && reg != "QUEUE_BASE") return register_field(name, "QUEUE_BASE");
     for (std::string_view cfg : {"IRQ_CFG0", "IRQ_CFG1", "IRQ_CFG2"})
-      if (reg.ends_with(cfg)) return register_field(name, cfg);
+      if (reg.ends_with(cfg) && reg != cfg) return register_field(name, cfg);
     return nullptr;
   }
   return field_by_name(regf::kFields, name);

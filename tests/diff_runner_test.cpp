@@ -141,6 +141,61 @@ step { dma { sid: 3 addr: 0x10000010 } }
   EXPECT_EQ(d.unchecked, 1);
 }
 
+// A model that aborts like the reference but writes no record of a translation fault: with every table
+// word covered the window is exact, so the missing record is a divergence.
+TEST(DiffRunner, MissingRecordInAnExactWindowIsCaught) {
+  auto s = parse(std::string(kSetup) + "step { dma { sid: 3 addr: 0x20000000 } }");
+  struct Mute final : SmmuModel {
+    Mute(const Features& f, Memory& m) : ref(f, m) {}
+    const Features& features() const override { return ref.features(); }
+    uint64_t mmio_read(uint32_t o, unsigned s) override { return ref.mmio_read(o, s); }
+    void mmio_write(uint32_t o, unsigned s, uint64_t v) override { ref.mmio_write(o, s, v); }
+    Outcome translate(const Transaction& t, WalkObserver* obs) override {
+      const uint64_t cr0 = ref.mmio_read(reg::CR0.offset, 4);
+      ref.mmio_write(reg::CR0.offset, 4, cr0 & ~regf::CR0_EVENTQEN.mask_in_place());  // records are discarded
+      Outcome o = ref.translate(t, obs);
+      ref.mmio_write(reg::CR0.offset, 4, cr0);
+      return o;
+    }
+    ref::ReferenceSmmu ref;
+  };
+  auto r = run_diff(s, {{"mute", [](const Features& f, Memory& m) { return std::make_unique<Mute>(f, m); }}});
+  const DiffResult& d = std::get<DiffResult>(r);
+  ASSERT_FALSE(d.divergences.empty());
+  EXPECT_EQ(d.divergences[0].signature, "ref-mute:events:events.count:expected/fewer");
+  EXPECT_EQ(d.divergences[0].difference.a_value, "1");
+  EXPECT_EQ(d.divergences[0].difference.b_value, "0");
+}
+
+// After a stale window in which the cache answered without a fault, the reference's queue holds one record
+// more: its later records land elsewhere, EVENTQ_PROD differs, and neither they, PROD, nor the memory they
+// are in is compared until software re-initializes the queue (§6.3.95: PROD is writable with EVENTQEN 0).
+TEST(DiffRunner, AStaleWindowLeavesTheQueuesOutOfStepUntilReinitialized) {
+  auto s = parse(std::string(kSetup) + R"(
+step { mem_write { addr: 0x40008000 qword: 0 } }
+step { dma { sid: 3 addr: 0x10000010 } }
+step { mmio_read { reg: "EVENTQ_PROD" } }
+step { dma { sid: 3 addr: 0x20000000 } }
+step { mem_read { addr: 0x40004810 } }
+step { mmio_write { reg: "CR0" value: 0x9 } }
+step { mmio_write { reg: "EVENTQ_PROD" value: 0 } }
+step { mmio_write { reg: "EVENTQ_CONS" value: 0 } }
+step { mmio_write { reg: "CR0" value: 0xd } }
+step { dma { sid: 3 addr: 0x20000000 } }
+step { mmio_read { reg: "EVENTQ_PROD" } }
+)");
+  auto r = run_diff(s, {kForever});
+  const DiffResult& d = std::get<DiffResult>(r);
+  EXPECT_TRUE(d.divergences.empty()) << d.divergences[0].signature;
+  EXPECT_EQ(d.obs[7][0].mmio_value, 1u);  // the reference recorded the fault, the cache did not
+  EXPECT_EQ(d.obs[7][1].mmio_value, 0u);
+  ASSERT_EQ(d.obs[8][0].events.size(), 1u);
+  EXPECT_NE(d.obs[8][0].event_pas, d.obs[8][1].event_pas);
+  EXPECT_NE(d.obs[9][0].mem_value, d.obs[9][1].mem_value);  // entry 0's InputAddr: 0x10000010 / 0x20000000
+  EXPECT_EQ(d.obs[15][0].mmio_value, 1u);
+  EXPECT_EQ(d.obs[15][1].mmio_value, 1u);
+}
+
 }  // namespace
 }  // namespace smmu::test
 

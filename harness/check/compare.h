@@ -25,6 +25,7 @@ std::string outcome_kind(const Outcome& o);
 // Fields model `b` declares it cannot observe are not compared.
 Differences compare_dma(const Outcome& a, const Outcome& b, const Observability& b_sees = {});  // check/dma_result.cpp
 Differences compare_events(const std::vector<EventRecord>& a, const std::vector<EventRecord>& b);  // event_record.cpp
+Difference event_count_difference(size_t expected, size_t actual);                                  // event_record.cpp
 // Only the bits the architecture defines for features `f` (specs/lookup.h register_defined_bits).
 Differences compare_mmio(uint32_t offset, uint64_t a, uint64_t b, const Features& f);  // check/mmio_read.cpp
 Differences compare_cmdq(uint32_t a_cons, uint32_t b_cons);                 // check/queue_state.cpp

@@ -153,9 +153,20 @@ std::variant<DiffResult, std::string> run_diff(const LoadedScenario& s, const st
   auto* ref = dynamic_cast<ref::ReferenceSmmu*>(&runs[0]->model());
   // Event records are compared over windows that end at a step that is not followed by another dma
   // (a batch model writes a whole run's records at its first step); windows with a permitted-stale dma
-  // are not compared record by record, the DMA outcomes are.
+  // are not compared record by record, the DMA outcomes are. A stale window may leave a model with more
+  // or fewer records than the reference, so its event queue fills at another time: records are compared
+  // only over windows that start with the model's EVENTQ_PROD equal to the reference's (the queues in
+  // step), and so are reads of EVENTQ_PROD. Software that re-initializes the queue brings them back.
+  // The records of a window that is not compared may differ, and so may the memory they are in: reads of
+  // those words (`unsettled`, per model) are not compared until software writes them.
   std::vector<std::vector<EventRecord>> window(runs.size());
+  std::vector<std::vector<uint64_t>> window_pas(runs.size());
+  std::vector<std::set<uint64_t>> unsettled(runs.size());  // qword addresses
+  std::vector<uint32_t> window_lost(runs.size(), 0);
+  std::vector<uint32_t> prod(runs.size(), 0);             // EVENTQ_PROD after the previous step
+  std::vector<bool> in_step_at_window_start(runs.size(), true);
   bool window_exact = true;
+  bool window_open = false;
   auto diverge = [&](int step, size_t m, const std::string& kind, const Difference& d) {
     Divergence v;
     v.step = step;
@@ -175,6 +186,10 @@ std::variant<DiffResult, std::string> run_diff(const LoadedScenario& s, const st
       if (auto* err = std::get_if<std::string>(&o)) return fmt::format("step {}: {}", i, *err);
       obs.push_back(std::move(std::get<StepObservation>(o)));
     }
+    if (!window_open)
+      for (size_t m = 0; m < runs.size(); ++m) in_step_at_window_start[m] = prod[m] == prod[0];
+    window_open = true;
+    const bool window_ends = !(step.has_dma() && i + 1 < s.msg.step_size() && s.msg.step(i + 1).has_dma());
     std::optional<DmaCheck> check;
     if (step.has_dma() && obs[0].dma) {
       check = DmaCheck{};
@@ -206,26 +221,55 @@ std::variant<DiffResult, std::string> run_diff(const LoadedScenario& s, const st
       }
     }
     for (size_t m = 1; m < runs.size(); ++m) {
-      if (obs[0].mmio_value && obs[m].mmio_value)
+      const bool reads_prod = step.has_mmio_read() && (mmio_access(step.mmio_read()).offset & 0xFFFF) ==
+                                                          (reg::EVENTQ_PROD.offset & 0xFFFF);
+      if (obs[0].mmio_value && obs[m].mmio_value && !(reads_prod && prod[m] != prod[0]))
         for (const Difference& d : compare_mmio(mmio_access(step.mmio_read()).offset, *obs[0].mmio_value,
                                                 *obs[m].mmio_value, runs[0]->model().features()))
           diverge(i, m, kind, d);
-      if (step.has_mem_read() && obs[0].mem_value != obs[m].mem_value)
+      if (step.has_mem_read() && obs[0].mem_value != obs[m].mem_value &&
+          !unsettled[m].count(step.mem_read().addr() & ~uint64_t{7}))
         diverge(i, m, kind, {"value", "value", "value", obs[0].mem_value ? hex(*obs[0].mem_value) : "abort",
                              obs[m].mem_value ? hex(*obs[m].mem_value) : "abort"});
-      for (const Difference& d : compare_cmdq(obs[0].cmdq_cons, obs[m].cmdq_cons)) diverge(i, m, kind, d);
-      for (const Difference& d : compare_gerror(obs[0].gerror, obs[0].gerrorn, obs[m].gerror, obs[m].gerrorn))
-        diverge(i, m, kind, d);
+      // A batch model ran the whole dma run at its first step: its queue state is comparable at the end.
+      if (!runs[m]->batch || window_ends) {
+        for (const Difference& d : compare_cmdq(obs[0].cmdq_cons, obs[m].cmdq_cons)) diverge(i, m, kind, d);
+        for (const Difference& d : compare_gerror(obs[0].gerror, obs[0].gerrorn, obs[m].gerror, obs[m].gerrorn))
+          diverge(i, m, kind, d);
+      }
     }
-    for (size_t m = 0; m < runs.size(); ++m) window[m].insert(window[m].end(), obs[m].events.begin(), obs[m].events.end());
-    const bool window_ends = !(step.has_dma() && i + 1 < s.msg.step_size() && s.msg.step(i + 1).has_dma());
+    if (step.has_mem_write())
+      for (int q = 0; q < step.mem_write().qword_size(); ++q)
+        for (auto& u : unsettled) u.erase(step.mem_write().addr() + 8 * uint64_t(q));
+    for (size_t m = 0; m < runs.size(); ++m) {
+      window[m].insert(window[m].end(), obs[m].events.begin(), obs[m].events.end());
+      window_pas[m].insert(window_pas[m].end(), obs[m].event_pas.begin(), obs[m].event_pas.end());
+      window_lost[m] += obs[m].events_lost;
+    }
     if (window_ends) {
-      if (window_exact)
-        for (size_t m = 1; m < runs.size(); ++m)
+      const bool all_readable = std::all_of(window_lost.begin(), window_lost.end(), [](uint32_t n) { return n == 0; });
+      for (size_t m = 1; m < runs.size(); ++m) {
+        if (!window_exact || !in_step_at_window_start[m]) {
+          for (size_t k : {size_t{0}, m})
+            for (uint64_t pa : window_pas[k])
+              for (uint64_t q = 0; q < 4; ++q) unsettled[m].insert(pa + 8 * q);
+          continue;
+        }
+        if (all_readable) {
           for (const Difference& d : compare_events(window[0], window[m])) diverge(i, m, "events", d);
+        } else if (window[0].size() + window_lost[0] != window[m].size() + window_lost[m]) {
+          // More records than the queue holds were written: only how many can be compared.
+          diverge(i, m, "events", event_count_difference(window[0].size() + window_lost[0],
+                                                         window[m].size() + window_lost[m]));
+        }
+      }
       for (auto& w : window) w.clear();
+      for (auto& w : window_pas) w.clear();
+      std::fill(window_lost.begin(), window_lost.end(), 0);
       window_exact = true;
+      window_open = false;
     }
+    for (size_t m = 0; m < runs.size(); ++m) prod[m] = obs[m].eventq_prod;
     result.dma.push_back(check);
     result.obs.push_back(std::move(obs));
   }

@@ -42,21 +42,22 @@ std::array<uint64_t, 2> encode_command(const smmucheck::Command& c) {
   return q;
 }
 
-std::vector<EventRecord> read_event_records(Memory& mem, uint64_t base_reg, unsigned max_log2, uint32_t before,
-                                           uint32_t after) {
-  std::vector<EventRecord> out;
+EventQueueReading read_event_records(Memory& mem, uint64_t base_reg, unsigned max_log2, uint32_t before,
+                                     uint32_t after) {
+  EventQueueReading out;
   // §6.3.29: every use of LOG2SIZE is capped at IDR1.EVENTQS.
   const unsigned log2 = std::min<unsigned>(static_cast<unsigned>(regf::QUEUE_BASE_LOG2SIZE.get(base_reg)), max_log2);
   const uint64_t entries = uint64_t{1} << log2;
   const uint64_t base = regf::QUEUE_BASE_ADDR.in_place(base_reg) & ~(std::max<uint64_t>(entries * 32, 32) - 1);
   const uint32_t mask = static_cast<uint32_t>((entries << 1) - 1);  // index and wrap bit
-  uint32_t i = before & mask;
-  const uint32_t end = after & mask;
-  for (uint64_t n = 0; i != end && n < entries; ++n, i = (i + 1) & mask) {
+  const uint32_t written = (after - before) & mask;
+  out.lost = written > entries ? static_cast<uint32_t>(written - entries) : 0;
+  for (uint32_t n = out.lost, i = (before + out.lost) & mask; n < written; ++n, i = (i + 1) & mask) {
     EventRecord r;
     const uint64_t pa = base + uint64_t{i & (entries - 1)} * 32;
     for (unsigned q = 0; q < 4; ++q) r.q[q] = mem.read(pa + 8 * q, 8).value_or(0);
-    out.push_back(r);
+    out.records.push_back(r);
+    out.pas.push_back(pa);
   }
   return out;
 }

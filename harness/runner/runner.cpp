@@ -79,7 +79,12 @@ void ScenarioRun::observe_after(uint32_t prod_before, StepObservation& obs) {
   model_->quiesce();
   const uint32_t prod_after = static_cast<uint32_t>(model_->mmio_read(reg::EVENTQ_PROD.offset, 4));
   const unsigned eventqs = static_cast<unsigned>(regf::IDR1_EVENTQS.get(model_->mmio_read(reg::IDR1.offset, 4)));
-  obs.events = read_event_records(*memory_, model_->mmio_read(reg::EVENTQ_BASE.offset, 8), eventqs, prod_before, prod_after);
+  EventQueueReading q = read_event_records(*memory_, model_->mmio_read(reg::EVENTQ_BASE.offset, 8), eventqs,
+                                           prod_before, prod_after);
+  obs.events = std::move(q.records);
+  obs.event_pas = std::move(q.pas);
+  obs.events_lost = q.lost;
+  obs.eventq_prod = prod_after;
   obs.cmdq_cons = static_cast<uint32_t>(model_->mmio_read(reg::CMDQ_CONS.offset, 4));
   obs.gerror = static_cast<uint32_t>(model_->mmio_read(reg::GERROR.offset, 4));
   obs.gerrorn = static_cast<uint32_t>(model_->mmio_read(reg::GERRORN.offset, 4));

@@ -26,6 +26,9 @@ struct StepObservation {
   std::optional<uint64_t> mmio_value;
   std::optional<uint64_t> mem_value;      // a mem_read step: nullopt also when the read aborts
   std::vector<EventRecord> events;        // records written to the event queue during the step
+  std::vector<uint64_t> event_pas;        // where each of them is in memory
+  uint32_t events_lost = 0;               // records written but overwritten again before the step ended
+  uint32_t eventq_prod = 0;               // EVENTQ_PROD after the step
   uint32_t cmdq_cons = 0;
   uint32_t gerror = 0, gerrorn = 0;
 };
@@ -80,8 +83,14 @@ MmioAccess mmio_access(const smmucheck::MmioRead& r);
 std::array<uint64_t, 2> encode_command(const smmucheck::Command& c);
 Transaction transaction_of(const smmucheck::Dma& d);
 
-// The event records between two EVENTQ_PROD values of the queue EVENTQ_BASE names, read from memory.
-std::vector<EventRecord> read_event_records(Memory& mem, uint64_t eventq_base, unsigned max_log2, uint32_t prod_before,
-                                           uint32_t prod_after);
+// The event records between two EVENTQ_PROD values of the queue EVENTQ_BASE names, read from memory. When
+// PROD moved by more than the queue holds, only the newest records are still there: `lost` counts the rest.
+struct EventQueueReading {
+  std::vector<EventRecord> records;
+  std::vector<uint64_t> pas;  // where each record is
+  uint32_t lost = 0;
+};
+EventQueueReading read_event_records(Memory& mem, uint64_t eventq_base, unsigned max_log2, uint32_t prod_before,
+                                     uint32_t prod_after);
 
 }  // namespace smmu::harness
