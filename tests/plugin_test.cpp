@@ -1,5 +1,5 @@
-// The model plugin ABI end to end (harness/abi): the reference built as a plugin runs the corpus with the
-// same observations as the reference linked in; bad plugins are clear errors, never crashes.
+// The model plugin ABI end to end (harness/abi): the reference and the optimized model built as plugins run
+// the corpus with the same observations as the reference linked in; bad plugins are clear errors, never crashes.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -12,12 +12,13 @@ namespace {
 
 using namespace harness;
 
-TEST(Plugin, ReferencePluginAgreesWithTheReferenceOnTheCorpus) {
+// Every corpus scenario through the plugin at `path`, diffed against the reference linked in.
+void corpus_agrees(const char* path, const std::string& name) {
   std::string error;
-  auto plugin = Plugin::open(SMMUCHECK_REF_PLUGIN, error);
+  auto plugin = Plugin::open(path, error);
   ASSERT_TRUE(plugin) << error;
-  EXPECT_EQ(plugin->name(), "refplugin");
-  int scenarios = 0;
+  EXPECT_EQ(plugin->name(), name);
+  int scenarios = 0, dmas = 0;
   for (const auto& e : std::filesystem::recursive_directory_iterator(SMMUCHECK_CORPUS)) {
     if (e.path().extension() != ".textproto") continue;
     std::vector<InputError> errors;
@@ -28,9 +29,15 @@ TEST(Plugin, ReferencePluginAgreesWithTheReferenceOnTheCorpus) {
     const auto& d = std::get<DiffResult>(r);
     EXPECT_TRUE(d.divergences.empty()) << e.path() << ": " << d.divergences[0].signature;
     ++scenarios;
+    dmas += d.exact + d.stale;
   }
-  EXPECT_GE(scenarios, 40);
+  EXPECT_GE(scenarios, 100);
+  EXPECT_GE(dmas, 200);  // the corpus's DMAs really went through the plugin's translate
 }
+
+TEST(Plugin, ReferencePluginAgreesWithTheReferenceOnTheCorpus) { corpus_agrees(SMMUCHECK_REF_PLUGIN, "refplugin"); }
+
+TEST(Plugin, OptimizedPluginAgreesWithTheReferenceOnTheCorpus) { corpus_agrees(SMMUCHECK_OPT_PLUGIN, "optplugin"); }
 
 TEST(Plugin, VersionMismatchIsAClearError) {
   std::string error;
