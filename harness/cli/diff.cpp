@@ -50,7 +50,7 @@ int diff_scenarios(const DiffOptionsCli& opts) {
   std::vector<std::string> missing;
   const auto files = scenario_files(opts.paths, missing);
   for (const auto& m : missing) fmt::print(stderr, "{}: no such file or directory\n", m);
-  int same = 0, diverged = 0, invalid = int(missing.size());
+  int same = 0, diverged = 0, skipped = 0, invalid = int(missing.size());
   int exact = 0, stale = 0, unchecked = 0;
   nlohmann::json j;
   for (const std::string& file : files) {
@@ -66,7 +66,21 @@ int diff_scenarios(const DiffOptionsCli& opts) {
       j["scenarios"].push_back(js);
       continue;
     }
-    auto r = run_diff(*s, models);
+    // A model that cannot express the scenario (the QEMU peer: StreamIDs, features, addresses) skips it.
+    std::variant<DiffResult, std::string> r;
+    try {
+      if (auto why = prepare_models(*s, models)) {
+        ++skipped;
+        if (!opts.json) fmt::print("SKIP  {}: {}\n", file, *why);
+        js["status"] = "skip";
+        js["skip"] = *why;
+        j["scenarios"].push_back(js);
+        continue;
+      }
+      r = run_diff(*s, models);
+    } catch (const std::exception& e) {  // a peer that failed (QEMU did not start, died, timed out)
+      r = std::string(e.what());
+    }
     if (auto* err = std::get_if<std::string>(&r)) {
       ++invalid;
       if (!opts.json) fmt::print("ERROR {}: {}\n", file, *err);
@@ -105,12 +119,14 @@ int diff_scenarios(const DiffOptionsCli& opts) {
     j["scenarios"].push_back(js);
   }
   if (opts.json) {
-    j["summary"] = {{"scenarios", files.size() + missing.size()}, {"same", same}, {"diverged", diverged}, {"invalid", invalid},
+    j["summary"] = {{"scenarios", files.size() + missing.size()}, {"same", same}, {"diverged", diverged}, {"skipped", skipped},
+                    {"invalid", invalid},
                     {"dma", {{"exact", exact}, {"permitted_stale", stale}, {"unchecked", unchecked}}}};
     fmt::print("{}\n", j.dump(2));
   } else {
-    fmt::print("{} scenarios: {} same, {} diverged, {} invalid; DMAs compared: {} exact, {} permitted-stale, {} unchecked\n",
-               files.size() + missing.size(), same, diverged, invalid, exact, stale, unchecked);
+    fmt::print("{} scenarios: {} same, {} diverged, {}{} invalid; DMAs compared: {} exact, {} permitted-stale, {} unchecked\n",
+               files.size() + missing.size(), same, diverged, skipped ? fmt::format("{} skipped, ", skipped) : "", invalid,
+               exact, stale, unchecked);
   }
   return invalid ? kExitInputError : diverged ? kExitFailed : kExitOk;
 }

@@ -59,6 +59,15 @@ int replay_scenario(const std::string& path, bool json, const std::string& model
     for (const auto& e : errors) fmt::print(stderr, "{}\n", e.to_string());
     return kExitInputError;
   }
+  try {  // a model that cannot express the scenario (the QEMU peer) says why
+    if (auto why = prepare_models(*s, {*model})) {
+      fmt::print(stderr, "smmucheck replay: {}: {}\n", path, *why);
+      return kExitInputError;
+    }
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "smmucheck replay: model {}: {}\n", model->name, e.what());
+    return kExitInputError;
+  }
   if (json) return replay_json(*s, *model);
   TracePrinter trace(stdout, "      ");
   ScenarioRun run(*s, model->make, &trace);

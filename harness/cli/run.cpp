@@ -59,20 +59,47 @@ ScenarioResult run_one(const std::string& file, const ModelSpec& model) {
     return r;
   }
   // A scenario that needs a feature the model lacks is skipped with the reason (clamping would change it).
-  const Features asked = s->features.clamp_to(s->features);  // the request with its own RES0 rules applied
-  SparseMemory scratch;
-  const Features have = model.make(asked, scratch)->features();
-  if (!(have.clamp_to(asked) == asked)) {
-    r.name = s->msg.name();
-    r.status = "skip";
-    r.problems.push_back({{"skip", "model " + model.name + " does not implement every feature the scenario asks for: "
-                                       "asked " + describe(asked) + "; has " + describe(have)}});
+  // A model with a prepare hook (the QEMU peer) decides that itself, and may narrow the features.
+  r.name = s->msg.name();
+  try {
+    if (model.prepare) {
+      if (auto why = prepare_models(*s, {model})) {
+        r.status = "skip";
+        r.problems.push_back({{"skip", *why}});
+        return r;
+      }
+    } else {
+      const Features asked = s->features.clamp_to(s->features);  // the request with its own RES0 rules applied
+      SparseMemory scratch;
+      const Features have = model.make(asked, scratch)->features();
+      if (!(have.clamp_to(asked) == asked)) {
+        r.status = "skip";
+        r.problems.push_back({{"skip", "model " + model.name + " does not implement every feature the scenario asks for: "
+                                           "asked " + describe(asked) + "; has " + describe(have)}});
+        return r;
+      }
+    }
+  } catch (const std::exception& e) {  // a peer that failed (QEMU did not start, ...)
+    r.status = "error";
+    r.problems.push_back({{"error", file + ": model " + model.name + ": " + e.what()}});
     return r;
   }
-  r.name = s->msg.name();
-  ScenarioRun run(*s, model.make);
+  std::optional<ScenarioRun> run_storage;
+  try {
+    run_storage.emplace(*s, model.make);
+  } catch (const std::exception& e) {
+    r.status = "error";
+    r.problems.push_back({{"error", file + ": model " + model.name + ": " + e.what()}});
+    return r;
+  }
+  ScenarioRun& run = *run_storage;
   for (int i = 0; i < s->msg.step_size(); ++i) {
-    auto result = run.run_step(i);
+    std::variant<StepObservation, std::string> result;
+    try {
+      result = run.run_step(i);
+    } catch (const std::exception& e) {  // a peer that failed mid-run (QEMU died, timed out)
+      result = std::string("model ") + model.name + ": " + e.what();
+    }
     const int line = s->step_line[size_t(i)];
     if (auto* err = std::get_if<std::string>(&result)) {
       r.status = "error";

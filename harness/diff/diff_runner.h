@@ -5,6 +5,7 @@
 // up to a bound), and past the bound the DMA counts as unchecked.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -19,7 +20,21 @@ struct ModelSpec {
   std::string name;     // "opt", "qemu", a plugin's name; appears in signatures
   ModelFactory make;
   bool batch = false;   // drive dma runs through translate_batch()
+  // Optional: sees each scenario before it runs (before `make`). Returns why the model cannot run it (the
+  // scenario is then skipped with that reason), or nullopt. It may narrow the scenario's features to the
+  // ones the model implements, when the scenario does not depend on the difference: every model of the run
+  // then runs with them. The QEMU peer uses it to choose its machine (the edu devices for the StreamIDs,
+  // the RAM size) and to refuse what QEMU or its DMA master cannot express.
+  std::function<std::optional<std::string>(LoadedScenario&)> prepare = nullptr;
 };
+
+// Runs the `prepare` hook of each model on `s`: the first skip reason, prefixed with the model's name.
+inline std::optional<std::string> prepare_models(LoadedScenario& s, const std::vector<ModelSpec>& models) {
+  for (const ModelSpec& m : models)
+    if (m.prepare)
+      if (auto why = m.prepare(s)) return "model " + m.name + " cannot run it: " + *why;
+  return std::nullopt;
+}
 
 enum class DmaRule : uint8_t { Exact, PermittedStale, Unchecked };
 const char* dma_rule_name(DmaRule r);
