@@ -1,21 +1,42 @@
 #include "harness/sparse_memory.h"
 
+#include <bit>
 #include <cstring>
 
 namespace smmu::harness {
 
-uint8_t SparseMemory::byte(uint64_t pa) const {
-  auto it = pages_.find(pa / kPageSize);
-  return it == pages_.end() ? 0 : it->second[pa % kPageSize];
+// Accesses within one page copy bytes at once; memory is little-endian (ARCHITECTURE.md "Memory"), as the
+// host is.
+static_assert(std::endian::native == std::endian::little);
+
+uint8_t* SparseMemory::page(uint64_t pa) {
+  auto& p = pages_[pa / kPageSize];
+  if (!p) {
+    p = std::make_unique<uint8_t[]>(kPageSize);
+    std::memset(p.get(), 0, kPageSize);
+  }
+  return p.get();
 }
 
-void SparseMemory::set_byte(uint64_t pa, uint8_t v) {
-  auto& page = pages_[pa / kPageSize];
-  if (!page) {
-    page = std::make_unique<uint8_t[]>(kPageSize);
-    std::memset(page.get(), 0, kPageSize);
+uint64_t SparseMemory::load(uint64_t pa, unsigned size) const {
+  uint64_t v = 0;
+  const uint64_t off = pa % kPageSize;
+  if (off + size <= kPageSize) {
+    auto it = pages_.find(pa / kPageSize);
+    if (it != pages_.end()) std::memcpy(&v, it->second.get() + off, size);
+    return v;
   }
-  page[pa % kPageSize] = v;
+  for (unsigned i = 0; i < size; ++i) v |= load(pa + i, 1) << (8 * i);
+  return v;
+}
+
+void SparseMemory::store(uint64_t pa, unsigned size, uint64_t value) {
+  const uint64_t off = pa % kPageSize;
+  if (off + size <= kPageSize) {
+    std::memcpy(page(pa) + off, &value, size);
+    return;
+  }
+  for (unsigned i = 0; i < size; ++i) store(pa + i, 1, value >> (8 * i));
 }
 
 bool SparseMemory::aborts(uint64_t pa, unsigned size) const {
@@ -28,25 +49,17 @@ void SparseMemory::add_abort_range(uint64_t base, uint64_t size) { aborts_.push_
 
 std::optional<uint64_t> SparseMemory::read(uint64_t pa, unsigned size) {
   if ((size != 4 && size != 8) || aborts(pa, size)) return std::nullopt;
-  uint64_t v = 0;
-  for (unsigned i = 0; i < size; ++i) v |= uint64_t{byte(pa + i)} << (8 * i);
-  return v;
+  return load(pa, size);
 }
 
 bool SparseMemory::write(uint64_t pa, unsigned size, uint64_t value) {
   if ((size != 4 && size != 8) || aborts(pa, size)) return false;
-  for (unsigned i = 0; i < size; ++i) set_byte(pa + i, static_cast<uint8_t>(value >> (8 * i)));
+  store(pa, size, value);
   return true;
 }
 
-uint64_t SparseMemory::peek64(uint64_t pa) const {
-  uint64_t v = 0;
-  for (unsigned i = 0; i < 8; ++i) v |= uint64_t{byte(pa + i)} << (8 * i);
-  return v;
-}
+uint64_t SparseMemory::peek64(uint64_t pa) const { return load(pa, 8); }
 
-void SparseMemory::poke64(uint64_t pa, uint64_t value) {
-  for (unsigned i = 0; i < 8; ++i) set_byte(pa + i, static_cast<uint8_t>(value >> (8 * i)));
-}
+void SparseMemory::poke64(uint64_t pa, uint64_t value) { store(pa, 8, value); }
 
 }  // namespace smmu::harness

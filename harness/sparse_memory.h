@@ -40,8 +40,9 @@ class SparseMemory final : public Memory, public TableMemory {
   struct Range {
     uint64_t base, size;
   };
-  uint8_t byte(uint64_t pa) const;
-  void set_byte(uint64_t pa, uint8_t v);
+  uint8_t* page(uint64_t pa);  // the page holding pa, made on first use
+  uint64_t load(uint64_t pa, unsigned size) const;  // size 1..8, little-endian
+  void store(uint64_t pa, unsigned size, uint64_t value);
 
   std::unordered_map<uint64_t, std::unique_ptr<uint8_t[]>> pages_;
   std::vector<Range> aborts_;

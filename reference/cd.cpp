@@ -126,13 +126,18 @@ Result<Cd> fetch_cd(const Ctx& ctx, const Ste& st, uint32_t index, const ToPa& t
   Result<uint64_t> pa = to_pa(cd_addr, true);
   if (!pa.ok()) return pa.outcome();
   Cd c;
-  std::optional<uint64_t> aborted;
+  std::optional<uint64_t> aborted, w[cd::kQwords];
   for (unsigned i = 0; i < cd::kQwords; ++i) {
-    TableRead meta{.role = TableRole::Cd, .sid = sid, .ssid = index, .index = i};
+    w[i] = ctx.mem.read(pa.value() + 8 * i, 8);
+    if (!w[i] && !aborted) aborted = pa.value() + 8 * i;
+    c.q[i] = w[i].value_or(0);
+  }
+  // Each qword is reported with the CD's ASID, the tag of the TLB entries its fields go into.
+  for (unsigned i = 0; i < cd::kQwords; ++i) {
+    TableRead meta{.role = TableRole::Cd, .sid = sid, .ssid = index, .index = i,
+                   .asid = static_cast<uint16_t>(cd::ASID.get(c.q))};
     if (st.s2_enabled()) meta.ipa = cd_addr + 8 * i;
-    std::optional<uint64_t> w = ctx.read_word(pa.value() + 8 * i, meta);
-    if (!w && !aborted) aborted = pa.value() + 8 * i;
-    c.q[i] = w.value_or(0);
+    ctx.report(pa.value() + 8 * i, w[i], meta);
   }
   if (aborted) {
     ctx.note("7.3.10", "external abort reading the CD at {:#x}", *aborted);

@@ -48,8 +48,10 @@ struct Ctx {
 
   template <class... Args>
   void note(std::string_view section, fmt::format_string<Args...> text, Args&&... args) const {
-    if (obs) obs->decision(section, fmt::format(text, std::forward<Args>(args)...));
+    if (noting()) obs->decision(section, fmt::format(text, std::forward<Args>(args)...));
   }
+  // Whether notes are wanted: arguments that cost a formatting of their own are made only then.
+  bool noting() const { return obs && obs->wants_decisions(); }
 
   // Reports a table word read at `pa` (with its role and key) to the observer.
   void report(uint64_t pa, std::optional<uint64_t> value, TableRead meta) const {

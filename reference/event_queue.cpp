@@ -74,7 +74,7 @@ void ReferenceSmmu::record_event(const EventRecord& r) {
   // The SMMU writes PROD: bits above the wrap bit read as zero, OVFLG is kept (§6.3.95).
   const bool was_empty = q.empty(prod, cons);
   regs_.eventq_prod = (regs_.eventq_prod & regf::EVENTQ_PROD_OVFLG.mask_in_place()) | q.next(prod);
-  note("7.4", "{} written at {:#x}; EVENTQ_PROD = {:#x}", format_event(r), pa, regs_.eventq_prod);
+  if (noting()) note("7.4", "{} written at {:#x}; EVENTQ_PROD = {:#x}", format_event(r), pa, regs_.eventq_prod);
   if (observer_) observer_->event(r, pa);
   // §7.2: the event queue interrupt signals the queue becoming non-empty.
   if (was_empty && regf::IRQ_CTRL_EVENTQ_IRQEN.get(regs_.irq_ctrl))

@@ -30,7 +30,7 @@ Outcome abort_with(const Ctx& ctx, const EventRecord& record, bool recorded) {
   o.kind = OutcomeKind::Fault;
   o.event = record;
   o.recorded = recorded;
-  ctx.note("5.5", "terminate with abort: {}{}", format_event(record), recorded ? "" : " (not recorded)");
+  if (ctx.noting()) ctx.note("5.5", "terminate with abort: {}{}", format_event(record), recorded ? "" : " (not recorded)");
   return o;
 }
 

@@ -52,6 +52,8 @@ class ReferenceSmmu final : public SmmuModel {
 
   template <class... Args>
   void note(std::string_view section, fmt::format_string<Args...> text, Args&&... args) const;
+  // Whether notes are wanted: arguments that cost a formatting of their own are made only then.
+  bool noting() const { return observer_ && observer_->wants_decisions(); }
 
   Features features_;
   IdRegs idregs_;  // features_ as the ID registers encode them
@@ -63,7 +65,7 @@ class ReferenceSmmu final : public SmmuModel {
 
 template <class... Args>
 void ReferenceSmmu::note(std::string_view section, fmt::format_string<Args...> text, Args&&... args) const {
-  if (observer_) observer_->decision(section, fmt::format(text, std::forward<Args>(args)...));
+  if (noting()) observer_->decision(section, fmt::format(text, std::forward<Args>(args)...));
 }
 
 }  // namespace smmu::ref

@@ -145,7 +145,7 @@ Result<S1Result> walk_stage1(const Ctx& ctx, const Ste& st, const Cd& c, uint32_
     const bool table_desc = valid && level < 3 && s1desc::Type.get(*d);
     TableRead meta{.role = TableRole::S1Desc, .sid = ctx.txn.sid, .ssid = cd_index, .level = level,
                    .leaf = !table_desc, .range_base = va_eff & ~((uint64_t{1} << lo) - 1),
-                   .range_size = uint64_t{1} << lo};
+                   .range_size = uint64_t{1} << lo, .ia = va_eff};
     meta.regime = world == StreamWorld::NsEl1 ? Regime::NsEl1 : world == StreamWorld::El2 ? Regime::El2 : Regime::El2E2H;
     if (asid_tagged) meta.asid = asid;
     if (vmid_tagged) meta.vmid = vmid;

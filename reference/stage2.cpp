@@ -66,7 +66,7 @@ Result<S2Result> walk_stage2(const Ctx& ctx, const Ste& st, uint64_t ipa, const 
     ctx.report(desc_pa, d,
                TableRead{.role = TableRole::S2Desc, .sid = ctx.txn.sid, .level = level, .leaf = !table_desc,
                          .range_base = ipa & ~((uint64_t{1} << lo) - 1), .range_size = uint64_t{1} << lo,
-                         .vmid = vmid, .nested = acc.nested});
+                         .ia = ipa, .vmid = vmid, .nested = acc.nested});
     if (!d) {
       ctx.note("7.3.12", "external abort reading the level-{} stage-2 descriptor at {:#x}", level, desc_pa);
       return fault(EventType::F_WALK_EABT, desc_pa);

@@ -31,13 +31,16 @@ Result<Ste> read_ste(const Ctx& ctx, uint64_t pa) {
     return ste_fetch_abort(ctx, pa);
   }
   Ste st;
-  std::optional<uint64_t> aborted;
+  std::optional<uint64_t> aborted, w[ste::kQwords];
   for (unsigned i = 0; i < ste::kQwords; ++i) {
-    TableRead meta{.role = TableRole::Ste, .sid = ctx.txn.sid, .index = i};
-    std::optional<uint64_t> w = ctx.read_word(pa + 8 * i, meta);
-    if (!w && !aborted) aborted = pa + 8 * i;
-    st.q[i] = w.value_or(0);
+    w[i] = ctx.mem.read(pa + 8 * i, 8);
+    if (!w[i] && !aborted) aborted = pa + 8 * i;
+    st.q[i] = w[i].value_or(0);
   }
+  // Each qword is reported with the STE's S2VMID, the tag of the TLB entries its stage-2 fields go into.
+  for (unsigned i = 0; i < ste::kQwords; ++i)
+    ctx.report(pa + 8 * i, w[i], {.role = TableRole::Ste, .sid = ctx.txn.sid, .index = i,
+                                  .vmid = static_cast<uint16_t>(ste::S2VMID.get(st.q))});
   if (aborted) {
     ctx.note("7.3.4", "external abort reading the STE at {:#x}", *aborted);
     return ste_fetch_abort(ctx, *aborted);

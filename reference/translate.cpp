@@ -72,7 +72,7 @@ Outcome translate_transaction(Ctx& ctx) {
   Result<Ste> fetched = fetch_ste(ctx);
   if (!fetched.ok()) return fetched.outcome();
   const Ste& st = fetched.value();
-  if (ctx.obs) ctx.note("5.2", "STE: {}", format_fields(ste::kFields, st.q));
+  if (ctx.noting()) ctx.note("5.2", "STE: {}", format_fields(ste::kFields, st.q));
   if (auto why = ste_illegal(st, f)) {
     ctx.note("5.2.2", "STE is invalid: {}", *why);
     return abort_with(ctx, EventType::C_BAD_STE);
@@ -141,7 +141,7 @@ Outcome translate_transaction(Ctx& ctx) {
     Result<Cd> fetched_cd = fetch_cd(ctx, st, cd_index, to_pa);
     if (!fetched_cd.ok()) return fetched_cd.outcome();
     const Cd& c = fetched_cd.value();
-    if (ctx.obs) ctx.note("5.4", "CD: {}", format_fields(cd::kFields, c.q));
+    if (ctx.noting()) ctx.note("5.4", "CD: {}", format_fields(cd::kFields, c.q));
     if (auto why = cd_illegal(c, st, world, f)) {
       ctx.note("5.4.2", "CD is invalid: {}", *why);
       return abort_with(ctx, EventType::C_BAD_CD);

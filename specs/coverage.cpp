@@ -20,11 +20,12 @@ constexpr CoverageRule kRules[] = {
     {TableRole::L1Cd, Kind::Ste, "4.3.1", "CMD_CFGI_STE of the StreamID"},
     {TableRole::L1Cd, Kind::SteRange, "4.3.2", "CMD_CFGI_STE_RANGE holding the StreamID"},
     {TableRole::S1Desc, Kind::TlbiStage1, "4.4.2",
-     "a stage-1 TLBI of the descriptor's regime, VMID and ASID whose range meets the descriptor's VA range "
-     "(Leaf = 1 and TTL: leaf entries of that level only; by ASID: not global leaf entries)"},
+     "a stage-1 TLBI of the descriptor's regime, VMID and ASID: for a cached block or page, one whose range meets "
+     "the descriptor's VA range (Leaf = 1 and TTL: leaf entries of that level only; by ASID: not global leaf "
+     "entries); for a cached table descriptor, one of the walk's tables (Leaf = 0, no TTL) whose range holds the VA"},
     {TableRole::S1Desc, Kind::TlbiAll, "4.4.2.4, 4.4.4.1", "CMD_TLBI_S12_VMALL of the VMID, CMD_TLBI_NSNH_ALL (NS-EL1)"},
     {TableRole::S2Desc, Kind::TlbiStage2, "4.4.3.1",
-     "CMD_TLBI_S2_IPA of the VMID whose range meets the IPA range (Leaf and TTL as above); for a nested "
+     "CMD_TLBI_S2_IPA of the VMID, with ranges, Leaf and TTL as above; for a nested "
      "translation a stage-1 TLBI of the VMID must remove the combined entries too"},
     {TableRole::S2Desc, Kind::TlbiStage1, "4.4.3.1", "for nested translations: NH_ALL / NH_VA / NH_VAA of the VMID remove combined entries"},
     {TableRole::S2Desc, Kind::TlbiAll, "4.4.2.4, 4.4.4.1", "CMD_TLBI_S12_VMALL of the VMID, CMD_TLBI_NSNH_ALL"},
@@ -34,19 +35,23 @@ bool sid_in(const InvalidationScope& inv, uint32_t sid) {
   return inv.sid_count == 0 || (sid >= inv.sid && uint64_t{sid} - inv.sid < inv.sid_count);
 }
 
-// The range of an invalidation meets the range a descriptor covers (size 0: every address).
-bool range_meets(const InvalidationScope& inv, const TableRead& w) {
+// Whether an invalidation removes what a translation table descriptor's cached value left in the SMMU's
+// caches, for the walk of w.ia (Arm ARM D8.3, §4.4.1.1). A cached block or page descriptor is one leaf
+// entry over the descriptor's range: an invalidation whose range meets that range removes it, unless
+// a TTL hint names another level. A cached table descriptor is a walk-cache entry, and the entries of
+// the tables it pointed to: the walk of w.ia may use any of them, down to a leaf entry that holds w.ia,
+// so only an invalidation of the walk's tables (Leaf = 0, no TTL) whose range holds w.ia removes them
+// all (an invalidation of another address in the descriptor's range leaves the deeper entries of w.ia).
+bool removes_cached_descriptor(const InvalidationScope& inv, const TableRead& w, std::optional<uint64_t> cached) {
+  const bool table = cached && w.level < 3 && (*cached & 3) == 3;  // Valid and Type (D8.3.1)
+  if (table) {
+    if (inv.leaf || inv.ttl != 0) return false;
+    return inv.size == 0 || (w.ia >= inv.addr && w.ia - inv.addr < inv.size);
+  }
+  if (inv.ttl != 0 && w.level != inv.ttl) return false;
   if (inv.size == 0) return true;
   const uint64_t a_end = inv.addr + inv.size, w_end = w.range_base + w.range_size;
   return inv.addr < w_end && w.range_base < a_end;
-}
-
-// Leaf = 1 removes leaf entries only; a TTL hint names the level of those leaves (§4.4.1.1).
-bool leaf_and_level_match(const InvalidationScope& inv, const TableRead& w) {
-  if (inv.leaf && !w.leaf) return false;
-  if (inv.ttl != 0 && w.leaf && w.level != inv.ttl) return false;
-  if (inv.ttl != 0 && !w.leaf) return false;  // the hint says the walk's tables need not go
-  return true;
 }
 
 bool regime_matches(Regime inv, Regime word) {
@@ -63,13 +68,50 @@ bool stage1_tlbi_covers(const InvalidationScope& inv, const TableRead& w, std::o
   if (inv.vmid && w.vmid && *inv.vmid != *w.vmid) return false;
   if (inv.asid && w.asid) {
     if (*inv.asid != *w.asid) return false;
+    const bool cached_table = cached && w.level < 3 && (*cached & 3) == 3;
     const bool not_global = cached && s1desc::nG.get(*cached);
-    if (w.leaf && inv.size == 0 && !not_global) return false;
+    if (!cached_table && inv.size == 0 && !not_global) return false;
   }
-  return range_meets(inv, w) && leaf_and_level_match(inv, w);
+  return removes_cached_descriptor(inv, w, cached);
+}
+
+// §5.2: "The following STE fields are permitted to be cached as part of a translation or TLB entry" (those
+// this model implements; S2VMID is the tag). §5.4.1: the same list for the CD (ASID is the tag).
+constexpr const Field* kSteTlbFields[] = {&ste::S2TTB, &ste::S2PTW, &ste::S2T0SZ, &ste::S2IR0, &ste::S2OR0,
+                                          &ste::S2SH0, &ste::S2SL0, &ste::S2TG, &ste::S2PS, &ste::S2AFFD,
+                                          &ste::S2HA, &ste::S2HD, &ste::S2ENDI, &ste::S2AA64, &ste::S2FWB};
+constexpr const Field* kCdTlbFields[] = {&cd::HAD0, &cd::HAD1, &cd::AFFD, &cd::MAIR0, &cd::MAIR1, &cd::AMAIR0,
+                                         &cd::AMAIR1, &cd::EPD0, &cd::EPD1, &cd::TTB0, &cd::TTB1, &cd::T0SZ,
+                                         &cd::T1SZ, &cd::OR0, &cd::OR1, &cd::IR0, &cd::IR1, &cd::SH0, &cd::SH1,
+                                         &cd::ENDI, &cd::TG0, &cd::TG1, &cd::HA, &cd::HD, &cd::WXN, &cd::UWXN,
+                                         &cd::AA64, &cd::TBI0, &cd::TBI1, &cd::IPS, &cd::NSCFG0, &cd::NSCFG1,
+                                         &cd::PAN, &cd::EPAN, &cd::PnCH, &cd::PIE, &cd::PIIP, &cd::PIIU,
+                                         &cd::AIE, &cd::HAFT};
+
+template <size_t N>
+uint64_t bits_in_qword(const Field* const (&fields)[N], unsigned index) {
+  uint64_t m = 0;
+  for (const Field* f : fields)
+    if (f->qword == index) m |= f->mask_in_place();
+  return m;
 }
 
 }  // namespace
+
+uint64_t tlb_cached_bits(TableRole role, unsigned index) {
+  if (role == TableRole::Ste) return bits_in_qword(kSteTlbFields, index);
+  if (role == TableRole::Cd) return bits_in_qword(kCdTlbFields, index);
+  return 0;
+}
+
+bool coverage_tlb_discharged(const InvalidationScope& inv, const TableRead& w) {
+  const bool vmid_ok = !inv.vmid || !w.vmid || *inv.vmid == *w.vmid;
+  if (inv.kind == Kind::TlbiAll) return vmid_ok;  // CMD_TLBI_S12_VMALL, CMD_TLBI_NSNH_ALL (§4.4.3.2, §4.4.4.1)
+  // A CD's fields: every address of its ASID (NH_ASID, EL2_ASID) or of every ASID (NH_ALL, EL2_ALL).
+  if (w.role == TableRole::Cd && inv.kind == Kind::TlbiStage1 && inv.size == 0 && vmid_ok)
+    return !inv.asid || !w.asid || *inv.asid == *w.asid;
+  return false;
+}
 
 std::span<const CoverageRule> coverage_table() { return kRules; }
 
@@ -107,7 +149,7 @@ uint8_t coverage_discharged(const InvalidationScope& inv, const TableRead& w, st
     case TableRole::S2Desc: {
       const bool vmid_ok = !inv.vmid || !w.vmid || *inv.vmid == *w.vmid;
       if (inv.kind == Kind::TlbiAll && vmid_ok) return coverage_obligations(w);
-      if (inv.kind == Kind::TlbiStage2 && vmid_ok && range_meets(inv, w) && leaf_and_level_match(inv, w))
+      if (inv.kind == Kind::TlbiStage2 && vmid_ok && removes_cached_descriptor(inv, w, cached))
         return kObligationStage2;
       // Combined entries are tagged with the VA, not the IPA: only a VA-independent stage-1 invalidation
       // of the VMID (NH_ALL, or NH_VAA / NH_VA over every address) is known to remove them.

@@ -26,6 +26,16 @@ uint8_t coverage_obligations(const TableRead& word);
 uint8_t coverage_discharged(const InvalidationScope& inv, const TableRead& word,
                             std::optional<uint64_t> cached = std::nullopt);
 
+// STE and CD fields "permitted to be cached as part of a translation or TLB entry" (§5.2 after the field
+// list, §5.4.1 likewise): the bits of qword `index` of an STE or CD that a TLB entry may hold. A change to
+// them is covered for a DMA only once the structure is invalidated and then the TLB entries that may have
+// cached them are (coverage_tlb_discharged). The tags (S2VMID, ASID) are not among them: entries under an
+// old tag are not looked up by the new configuration.
+uint64_t tlb_cached_bits(TableRole role, unsigned index);
+// Whether `inv` removes every TLB entry that may hold TLB-cached fields of the STE or CD `word`: an
+// invalidation of all addresses of the word's VMID (STE), or of its ASID or VMID (CD).
+bool coverage_tlb_discharged(const InvalidationScope& inv, const TableRead& word);
+
 struct CoverageRule {
   TableRole role;
   InvalidationScope::Kind kind;

@@ -92,6 +92,7 @@ struct TableRead {
   bool leaf = false;               // the descriptor ended the walk (block, page or invalid)
   uint64_t range_base = 0;         // input range (VA or IPA) the descriptor covers
   uint64_t range_size = 0;
+  uint64_t ia = 0;                 // S1Desc, S2Desc: the address the walk translates (VA after TBI, or IPA)
   std::optional<uint16_t> asid;    // stage-1 descriptors with an ASID-tagged regime
   std::optional<uint16_t> vmid;    // descriptors of a VMID-tagged regime
   std::optional<uint64_t> ipa;     // for a structure fetched through stage 2 (nested): its IPA
@@ -141,6 +142,9 @@ class WalkObserver {
   virtual void table_read(const TableRead& /*read*/) {}
   // A decision the model took, with the section of Arm IHI 0070 (or the Arm ARM) that requires it.
   virtual void decision(std::string_view /*section*/, std::string_view /*text*/) {}
+  // False when decisions would be dropped: a model may then skip formatting them (the diff runner's
+  // footprint recorder wants table reads only, millions of times in a fuzz campaign).
+  virtual bool wants_decisions() const { return true; }
   virtual void command(const CommandReport& /*c*/) {}
   // An event record written to the event queue at `pa`, or discarded (`pa` empty) (§7.4).
   virtual void event(const EventRecord& /*record*/, std::optional<uint64_t> /*pa*/) {}

@@ -99,6 +99,24 @@ step { dma { sid: 3 addr: 0x10000010 } }
   EXPECT_EQ(d.dma[6]->stale_words, std::vector<uint64_t>{0x40008000});
 }
 
+// §3.21, §4.7.3: a TLBI consumed before the descriptor write does not cover it, even when the CMD_SYNC that
+// completes the TLBI comes after the write: a DMA between the TLBI and the write may cache the old leaf.
+TEST(DiffRunner, InvalidationConsumedBeforeTheWriteDoesNotCoverIt) {
+  auto s = parse(std::string(kSetup) + R"(
+step { commands { cmd { opcode: "CMD_TLBI_NH_ALL" } } }
+step { dma { sid: 3 addr: 0x10000010 } }
+step { mem_write { addr: 0x40008000 qword: 0 } }
+step { commands { cmd { opcode: "CMD_SYNC" } } }
+step { dma { sid: 3 addr: 0x10000010 } }
+)");
+  auto r = run_diff(s, {kForever});
+  const DiffResult& d = std::get<DiffResult>(r);
+  EXPECT_TRUE(d.divergences.empty()) << d.divergences[0].signature;
+  ASSERT_TRUE(d.dma[9].has_value());
+  EXPECT_EQ(d.dma[9]->rule, DmaRule::PermittedStale);
+  EXPECT_EQ(d.dma[9]->stale_words, std::vector<uint64_t>{0x40008000});
+}
+
 // The permitted set holds only the values the word had: a result that none of them gives is caught even
 // though the word is uncovered (a cache returning the old translation at a different output address).
 TEST(DiffRunner, ResultOutsideThePermittedSetIsCaught) {

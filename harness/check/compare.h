@@ -24,6 +24,7 @@ std::string outcome_kind(const Outcome& o);
 
 // Fields model `b` declares it cannot observe are not compared.
 Differences compare_dma(const Outcome& a, const Outcome& b, const Observability& b_sees = {});  // check/dma_result.cpp
+bool same_dma(const Outcome& a, const Outcome& b, const Observability& b_sees = {});              // check/dma_result.cpp
 Differences compare_events(const std::vector<EventRecord>& a, const std::vector<EventRecord>& b);  // event_record.cpp
 Difference event_count_difference(size_t expected, size_t actual);                                  // event_record.cpp
 // Only the bits the architecture defines for features `f` (specs/lookup.h register_defined_bits).

@@ -59,20 +59,26 @@ std::string outcome_kind(const Outcome& o) {
   return "?";
 }
 
-Differences compare_dma(const Outcome& a, const Outcome& b, const Observability& sees) {
+namespace {
+
+// The differences of two DMA results; `values` false leaves the report's value strings out (a yes/no
+// question asked for every permitted outcome of every DMA).
+Differences dma_differences(const Outcome& a, const Outcome& b, const Observability& sees, bool values) {
   Differences d;
   const std::string ka = outcome_kind(a), kb = outcome_kind(b);
+  auto outcomes = [&](const char* what) {
+    d.push_back({what, ka, kb, values ? format_outcome(a) : "", values ? format_outcome(b) : ""});
+  };
   if (ka != kb) {
-    d.push_back({"outcome", ka, kb, format_outcome(a), format_outcome(b)});
+    outcomes("outcome");
     return d;  // the other fields mean different things
   }
   if (a.kind == OutcomeKind::Success) {
     if (sees.pa && a.pa != b.pa) d.push_back({"pa", ka, kb, hex(a.pa), hex(b.pa)});
-    if (sees.perms && !(a.perms == b.perms)) d.push_back({"perms", ka, kb, format_outcome(a), format_outcome(b)});
+    if (sees.perms && !(a.perms == b.perms)) outcomes("perms");
     if (sees.attrs && a.attrs.mair != b.attrs.mair) d.push_back({"mair", ka, kb, hex(a.attrs.mair), hex(b.attrs.mair)});
     if (sees.attrs && a.attrs.sh != b.attrs.sh) d.push_back({"sh", ka, kb, hex(a.attrs.sh), hex(b.attrs.sh)});
-    if (sees.attrs && (a.attrs.priv != b.attrs.priv || a.attrs.instr != b.attrs.instr))
-      d.push_back({"priv_inst", ka, kb, format_outcome(a), format_outcome(b)});
+    if (sees.attrs && (a.attrs.priv != b.attrs.priv || a.attrs.instr != b.attrs.instr)) outcomes("priv_inst");
   }
   if (a.event && b.event && sees.recorded) {
     for (auto& x : compare_events({*a.event}, {*b.event})) {
@@ -83,6 +89,16 @@ Differences compare_dma(const Outcome& a, const Outcome& b, const Observability&
   if (sees.recorded && a.recorded != b.recorded)
     d.push_back({"recorded", ka, kb, a.recorded ? "true" : "false", b.recorded ? "true" : "false"});
   return d;
+}
+
+}  // namespace
+
+Differences compare_dma(const Outcome& a, const Outcome& b, const Observability& sees) {
+  return dma_differences(a, b, sees, true);
+}
+
+bool same_dma(const Outcome& a, const Outcome& b, const Observability& sees) {
+  return dma_differences(a, b, sees, false).empty();
 }
 
 }  // namespace smmu::harness

@@ -48,11 +48,13 @@ class FootprintRecorder final : public WalkObserver {
   FootprintRecorder(SyncTracker& tracker, WalkObserver* forward) : tracker_(tracker), forward_(forward) {}
   void table_read(const TableRead& r) override {
     reads.push_back(r);
+    tracker_.on_read(r);
     if (forward_) forward_->table_read(r);
   }
   void decision(std::string_view sec, std::string_view text) override {
     if (forward_) forward_->decision(sec, text);
   }
+  bool wants_decisions() const override { return forward_ && forward_->wants_decisions(); }
   void command(const CommandReport& c) override {
     tracker_.on_command(c);
     if (forward_) forward_->command(c);
@@ -73,6 +75,7 @@ class FootprintRecorder final : public WalkObserver {
 class ReadCollector final : public WalkObserver {
  public:
   void table_read(const TableRead& r) override { reads.push_back(r); }
+  bool wants_decisions() const override { return false; }
   std::vector<TableRead> reads;
 };
 
@@ -125,7 +128,7 @@ Enumeration enumerate(ref::ReferenceSmmu& ref, Memory& mem, const Transaction& t
       ReadCollector reads;
       Outcome o = clone.translate(t, &reads);
       grew |= add_words(reads.reads);
-      if (std::none_of(e.permitted.begin(), e.permitted.end(), [&](const Outcome& p) { return compare_dma(p, o).empty(); }))
+      if (std::none_of(e.permitted.begin(), e.permitted.end(), [&](const Outcome& p) { return same_dma(p, o); }))
         e.permitted.push_back(o);
     }
     if (!grew) break;
@@ -215,7 +218,7 @@ std::variant<DiffResult, std::string> run_diff(const LoadedScenario& s, const st
         if (!obs[m].dma) continue;
         const Observability sees = runs[m]->model().observability();
         const bool allowed = std::any_of(permitted.begin(), permitted.end(),
-                                         [&](const Outcome& p) { return compare_dma(p, *obs[m].dma, sees).empty(); });
+                                         [&](const Outcome& p) { return same_dma(p, *obs[m].dma, sees); });
         if (!allowed)
           for (const Difference& d : compare_dma(*obs[0].dma, *obs[m].dma, sees)) diverge(i, m, kind, d);
       }

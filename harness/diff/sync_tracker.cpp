@@ -12,12 +12,18 @@ void SyncTracker::on_write(uint64_t pa, uint64_t before, uint64_t after) {
 
 void SyncTracker::on_command(const CommandReport& c) {
   if (c.error) return;  // a command the SMMU stopped at did nothing
-  if (c.scope.kind != InvalidationScope::Kind::None) pending_.push_back(c.scope);
+  // An invalidation removes what was cached before the SMMU consumed it; the completion by a later
+  // CMD_SYNC only says when that is sure. So it is stamped with the time it was consumed.
+  ++seq_;
+  if (c.scope.kind != InvalidationScope::Kind::None) pending_.push_back({seq_, c.scope});
   if (c.opcode == static_cast<uint8_t>(Opcode::CMD_SYNC)) {
-    ++seq_;
-    for (const auto& s : pending_) completed_.push_back({seq_, s});
+    completed_.insert(completed_.end(), pending_.begin(), pending_.end());
     pending_.clear();
   }
+}
+
+void SyncTracker::on_read(const TableRead& r) {
+  if (r.value && tlb_cached_bits(r.role, r.index)) translated_with_.insert({r.pa & ~uint64_t{7}, *r.value});
 }
 
 std::vector<uint64_t> SyncTracker::permitted_values(const TableRead& w) const {
@@ -29,15 +35,28 @@ std::vector<uint64_t> SyncTracker::permitted_values(const TableRead& w) const {
   const uint8_t need = coverage_obligations(w);
   const bool table_entry = w.role == TableRole::S1Desc || w.role == TableRole::S2Desc;
   // A value h[j] held during [h[j].seq, h[j+1].seq) may have been fetched at any time in that interval,
-  // so only invalidations completed after h[j+1].seq are sure to have removed it.
+  // so only invalidations consumed after h[j+1].seq, and completed, are sure to have removed it: one
+  // consumed earlier may have preceded the fetch (a TLBI, a DMA that caches the entry, the write, then the
+  // CMD_SYNC that completes the TLBI leaves the entry cached).
   for (size_t j = 0; j + 1 < h.size(); ++j) {
     const uint64_t v = h[j].value;
     uint8_t done = 0;
     for (const auto& c : completed_)
       if (c.seq > h[j + 1].seq) done |= coverage_discharged(c.scope, w, v);
-    if ((done & need) == need) continue;
-    if (table_entry && !(v & 1)) continue;  // an invalid descriptor is never cached (§3.21.1)
-    if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+    if ((done & need) != need) {
+      if (table_entry && !(v & 1)) continue;  // an invalid descriptor is never cached (§3.21.1)
+      if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+      continue;
+    }
+    // The structure is covered, but TLB entries made by a translation that read the old value may still
+    // hold its TLB-cached fields (§5.2, §5.4.1): the current word with those bits as they were.
+    const uint64_t tlb = tlb_cached_bits(w.role, w.index);
+    if (!((v ^ current) & tlb) || !translated_with_.count({it->first, v})) continue;
+    const bool tlb_done = std::any_of(completed_.begin(), completed_.end(), [&](const Invalidation& c) {
+      return c.seq > h[j + 1].seq && coverage_tlb_discharged(c.scope, w);
+    });
+    const uint64_t mixed = (current & ~tlb) | (v & tlb);
+    if (!tlb_done && std::find(out.begin(), out.end(), mixed) == out.end()) out.push_back(mixed);
   }
   return out;
 }

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
+#include <utility>
 #include <vector>
 
 #include "specs/coverage.h"
@@ -19,6 +21,10 @@ class SyncTracker {
   void on_write(uint64_t pa, uint64_t before, uint64_t after);
   // A command the reference consumed; invalidations complete at the next CMD_SYNC (§4.7.3).
   void on_command(const CommandReport& c);
+  // A word the reference read for a DMA. TLB entries are made by translations: old TLB-cached fields of an
+  // STE or CD matter only when a translation read them (speculative TLB fills from a configuration no
+  // transaction used are not modelled).
+  void on_read(const TableRead& r);
 
   // The values the word at `w.pa` may be used with: its current value first, then stale ones. One value
   // means the word is covered (§3.21.1: translation-table entries are cached only as valid translations,
@@ -30,14 +36,15 @@ class SyncTracker {
     uint64_t seq;
     uint64_t value;
   };
-  struct Completed {
-    uint64_t seq;
+  struct Invalidation {
+    uint64_t seq;  // when the SMMU consumed it
     InvalidationScope scope;
   };
   uint64_t seq_ = 0;
   std::map<uint64_t, std::vector<Write>> writes_;  // by qword address; [0] holds the value before the first write
-  std::vector<InvalidationScope> pending_;          // consumed, not yet completed by a CMD_SYNC
-  std::vector<Completed> completed_;
+  std::vector<Invalidation> pending_;                // consumed, not yet completed by a CMD_SYNC
+  std::vector<Invalidation> completed_;
+  std::set<std::pair<uint64_t, uint64_t>> translated_with_;  // (qword address, value) of STE/CD words read
 };
 
 }  // namespace smmu::harness

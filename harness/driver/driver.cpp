@@ -153,6 +153,10 @@ std::optional<std::string> Driver::domain(const smmucheck::Domain& op, std::vect
   if (!d.granule) return fmt::format("granule {} is not 4096, 16384 or 65536", gsize);
   if (!features_.granule_supported(d.granule)) return fmt::format("the features lack the {} granule", gsize);
   const bool s1 = op.stage() != smmucheck::STAGE2, s2 = op.stage() != smmucheck::STAGE1;
+  // Input sizes the driver's tables can resolve: more bits than one page's offset, at most 52 (Arm ARM D8.1).
+  for (const uint32_t bits : {op.ia_bits(), op.s2_ia_bits()})
+    if (bits && (bits <= d.granule || bits > 52))
+      return fmt::format("ia_bits {} is out of range: a {} granule needs {}..52", bits, gsize, d.granule + 1);
   if (s2) {
     const unsigned ia = op.stage() == smmucheck::NESTED ? (op.s2_ia_bits() ? op.s2_ia_bits() : 40)
                                                         : (op.ia_bits() ? op.ia_bits() : 40);

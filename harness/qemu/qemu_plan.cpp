@@ -95,7 +95,7 @@ std::optional<std::string> first_difference(const harness::LoadedScenario& s, co
     const auto& y = b.obs[i];
     const auto& step = s.msg.step(int(i));
     std::string what;
-    if (x.dma && y.dma && !harness::compare_dma(*x.dma, *y.dma).empty()) what = "the DMA result";
+    if (x.dma && y.dma && !harness::same_dma(*x.dma, *y.dma)) what = "the DMA result";
     else if (!harness::compare_events(x.events, y.events).empty()) what = "the event records";
     else if (x.mem_value != y.mem_value) what = "the memory read";
     else if (x.cmdq_cons != y.cmdq_cons) what = "CMDQ_CONS";
