@@ -78,7 +78,7 @@ size_t memo_index(uint64_t stream, uint64_t page, unsigned log2) {
 }  // namespace
 
 void OptimizedSmmu::prefetch_memo(const Transaction& t) const {
-  const Memo* set = &memo_[memo_index(memo_stream(t), t.addr >> 12, kMemoSetsLog2) * kMemoWays];
+  const Memo* set = &memo_[memo_index(memo_stream(t), t.addr >> 12, memo_sets_log2_) * kMemoWays];
   __builtin_prefetch(set);
   __builtin_prefetch(set + 2);
 }
@@ -86,7 +86,7 @@ void OptimizedSmmu::prefetch_memo(const Transaction& t) const {
 bool OptimizedSmmu::fast_translate(const Transaction& t, Outcome& o) {
   if (!regf::CR0_SMMUEN.get(regs_.cr0)) return false;
   const uint64_t stream = memo_stream(t), page = t.addr >> 12;
-  Memo* set = &memo_[memo_index(stream, page, kMemoSetsLog2) * kMemoWays];
+  Memo* set = &memo_[memo_index(stream, page, memo_sets_log2_) * kMemoWays];
   const uint32_t epoch = static_cast<uint32_t>(epoch_);
   for (unsigned w = 0; w < kMemoWays; ++w) {
     const Memo& m = set[w];

@@ -53,7 +53,8 @@ Features OptimizedSmmu::implemented() {
 
 OptimizedSmmu::OptimizedSmmu(const Features& requested, Memory& memory, const Sizes& sizes)
     : features_(requested.clamp_to(implemented())), memory_(memory),
-      config_(sizes.ste_cache_log2, sizes.cd_cache_log2), tlb_(sizes.tlb_log2), walk_cache_(sizes.walk_cache_log2) {}
+      config_(sizes.ste_cache_log2, sizes.cd_cache_log2), tlb_(sizes.tlb_log2), walk_cache_(sizes.walk_cache_log2),
+      memo_sets_log2_(sizes.memo_sets_log2), memo_(size_t{kMemoWays} << sizes.memo_sets_log2) {}
 
 bool OptimizedSmmu::reg64(uint32_t off) const {
   switch (off) {

@@ -60,6 +60,7 @@ class OptimizedSmmu final : public SmmuModel {
     unsigned walk_cache_log2 = 12;  // walk-cache slots
     unsigned ste_cache_log2 = 12;   // STE cache slots
     unsigned cd_cache_log2 = 12;    // CD cache slots
+    unsigned memo_sets_log2 = 14;   // sets of the final-result memo (kMemoWays entries each)
   };
   // The model implements the requested features clamped to implemented().
   OptimizedSmmu(const Features& requested, Memory& memory) : OptimizedSmmu(requested, memory, Sizes{}) {}
@@ -157,7 +158,7 @@ class OptimizedSmmu final : public SmmuModel {
     uint8_t cfg = 0;      // STE PRIVCFG [1:0], INSTCFG [3:2]
     uint8_t mair = 0, sh = 0;
   };
-  static constexpr unsigned kMemoSetsLog2 = 14, kMemoWays = 4;  // 4-way set associative, 64K entries
+  static constexpr unsigned kMemoWays = 4;  // 4-way set associative
   bool fast_translate(const Transaction& t, Outcome& o);
   void prefetch_memo(const Transaction& t) const;
   void build_fast_ctx(const Transaction& t, FastCtx& c);
@@ -174,7 +175,8 @@ class OptimizedSmmu final : public SmmuModel {
   CacheStats stats_;
   uint64_t epoch_ = 0;
   std::vector<FastCtx> fast_ = std::vector<FastCtx>(256);
-  std::vector<Memo> memo_ = std::vector<Memo>(kMemoWays << kMemoSetsLog2);
+  unsigned memo_sets_log2_;
+  std::vector<Memo> memo_;
 #if SMMUCHECK_FAULT_INJECTION
   FaultInjection inject_;
 #endif
