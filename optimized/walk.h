@@ -41,10 +41,11 @@ inline bool block_allowed(const TableConfig& t, int level) {
   }
 }
 
-// Output or next-level address bits of a descriptor: [47:shift], and OA[51:48] from bits [15:12] with LPA.
+// Output or next-level address bits of a descriptor: [47:shift], and OA[51:48] from bits [15:12] with LPA
+// (stage-2 descriptors hold them at the same positions: specs/fields/s2_desc.def).
 inline uint64_t descriptor_address(const TableConfig& t, uint64_t desc, unsigned shift) {
-  uint64_t a = desc & 0x0000'FFFF'FFFF'F000ull & ~low_mask(shift);
-  if (t.lpa) a |= ((desc >> 12) & 0xF) << 48;
+  uint64_t a = s1desc::Address.in_place(desc) & ~low_mask(shift);
+  if (t.lpa) a |= s1desc::OA_52_48.get(desc) << 48;
   return a;
 }
 
