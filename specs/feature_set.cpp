@@ -204,4 +204,22 @@ std::string describe(const Features& f) {
       int(f.hyp), int(f.asid16), int(f.vmid16), f.stall_model, int(f.term_model), int(f.stt), int(f.ril));
 }
 
+std::string describe_difference(const Features& asked, const Features& have) {
+  const IdRegs a = asked.to_idr(), h = have.to_idr();
+  const std::pair<std::string_view, std::pair<uint32_t, uint32_t>> regs[] = {
+      {"IDR0", {a.idr0, h.idr0}}, {"IDR1", {a.idr1, h.idr1}}, {"IDR3", {a.idr3, h.idr3}},
+      {"IDR5", {a.idr5, h.idr5}}, {"IIDR", {a.iidr, h.iidr}}, {"AIDR", {a.aidr, h.aidr}}};
+  std::string out;
+  for (const auto& [reg, words] : regs) {
+    if (words.first == words.second) continue;
+    for (const Field& f : regf::kFields) {
+      const std::string_view name = f.name;
+      if (!name.starts_with(reg) || name.size() <= reg.size() || name[reg.size()] != '.') continue;
+      if (f.get(words.first) == f.get(words.second)) continue;
+      out += fmt::format("{}{} asked {}, has {}", out.empty() ? "" : "; ", name, f.get(words.first), f.get(words.second));
+    }
+  }
+  return out;
+}
+
 }  // namespace smmu

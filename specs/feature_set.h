@@ -61,5 +61,8 @@ struct Features {
 unsigned pa_size_bits(unsigned encoding);
 
 std::string describe(const Features& f);  // one line for traces and reports
+// The ID register fields (IDR0/1/3/5, IIDR, AIDR) where `have` differs from `asked`, as
+// "IDR5.VAX asked 1, has 0; ...": why a model cannot run a scenario.
+std::string describe_difference(const Features& asked, const Features& have);
 
 }  // namespace smmu

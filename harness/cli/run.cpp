@@ -74,8 +74,8 @@ ScenarioResult run_one(const std::string& file, const ModelSpec& model) {
       const Features have = model.make(asked, scratch)->features();
       if (!(have.clamp_to(asked) == asked)) {
         r.status = "skip";
-        r.problems.push_back({{"skip", "model " + model.name + " does not implement every feature the scenario asks for: "
-                                           "asked " + describe(asked) + "; has " + describe(have)}});
+        r.problems.push_back({{"skip", "model " + model.name + " does not implement every feature the scenario asks for: " +
+                                           describe_difference(asked, have)}});
         return r;
       }
     }

@@ -79,8 +79,9 @@ class ReadCollector final : public WalkObserver {
   std::vector<TableRead> reads;
 };
 
-// The outcomes a caching SMMU may give for DMA `t`: reference walks in which each uncovered word takes
-// each value it may be cached with. Words met on alternative paths join the enumeration.
+// The outcomes a caching SMMU may give for DMA `t`: reference walks in which each read of an uncovered word
+// takes each value the word may be cached with (OverlayMemory: per read, since one word can serve several
+// cached translations). Reads met on alternative paths join the enumeration.
 struct Enumeration {
   std::vector<Outcome> permitted;
   std::vector<uint64_t> stale_words;
@@ -90,23 +91,26 @@ struct Enumeration {
 Enumeration enumerate(ref::ReferenceSmmu& ref, Memory& mem, const Transaction& t,
                       const std::vector<TableRead>& footprint, const SyncTracker& tracker, size_t bound) {
   Enumeration e;
-  std::map<uint64_t, std::vector<uint64_t>> choices;  // word address -> values
-  auto add_words = [&](const std::vector<TableRead>& reads) {
+  using ReadKey = std::pair<uint64_t, unsigned>;  // (word address, its n-th read in the walk)
+  std::map<ReadKey, std::vector<uint64_t>> choices;
+  auto add_reads = [&](const std::vector<TableRead>& reads) {
     bool added = false;
+    std::map<uint64_t, unsigned> seen;
     for (const TableRead& r : reads) {
-      if (!r.value || choices.count(r.pa)) continue;
+      const ReadKey key{r.pa, seen[r.pa]++};
+      if (!r.value || choices.count(key)) continue;
       std::vector<uint64_t> v = tracker.permitted_values(r);
       if (v.size() > 1) {
-        choices[r.pa] = std::move(v);
+        choices[key] = std::move(v);
         added = true;
       }
     }
     return added;
   };
-  add_words(footprint);
+  add_reads(footprint);
   for (int round = 0; round < 4; ++round) {
     size_t combos = 1;
-    for (const auto& [pa, v] : choices) {
+    for (const auto& [key, v] : choices) {
       combos *= v.size();
       if (combos > bound) {
         e.bounded_out = true;
@@ -119,21 +123,22 @@ Enumeration enumerate(ref::ReferenceSmmu& ref, Memory& mem, const Transaction& t
     for (size_t c = 0; c < combos; ++c) {
       OverlayMemory overlay(mem);
       size_t k = c;
-      for (const auto& [pa, v] : choices) {
-        overlay.set64(pa, v[k % v.size()]);
+      for (const auto& [key, v] : choices) {
+        overlay.present(key.first, key.second, v[k % v.size()]);
         k /= v.size();
       }
       ref::ReferenceSmmu clone(ref.features(), overlay);
       clone.registers() = ref.registers();
       ReadCollector reads;
       Outcome o = clone.translate(t, &reads);
-      grew |= add_words(reads.reads);
+      grew |= add_reads(reads.reads);
       if (std::none_of(e.permitted.begin(), e.permitted.end(), [&](const Outcome& p) { return same_dma(p, o); }))
         e.permitted.push_back(o);
     }
     if (!grew) break;
   }
-  for (const auto& [pa, v] : choices) e.stale_words.push_back(pa);
+  for (const auto& [key, v] : choices)
+    if (e.stale_words.empty() || e.stale_words.back() != key.first) e.stale_words.push_back(key.first);
   return e;
 }
 
@@ -144,7 +149,7 @@ std::variant<DiffResult, std::string> run_diff(const LoadedScenario& s, const st
   SyncTracker tracker;
   FootprintRecorder footprint(tracker, opts.reference_trace);
   std::vector<std::unique_ptr<ScenarioRun>> runs;
-  runs.push_back(std::make_unique<ScenarioRun>(s, reference_factory(), &footprint));
+  runs.push_back(std::make_unique<ScenarioRun>(s, reference_factory(), &footprint, /*watch_model_writes=*/true));
   runs[0]->on_mem_write = [&](uint64_t pa, uint64_t before, uint64_t after) { tracker.on_write(pa, before, after); };
   DiffResult result;
   result.models.push_back("ref");
@@ -230,8 +235,10 @@ std::variant<DiffResult, std::string> run_diff(const LoadedScenario& s, const st
         for (const Difference& d : compare_mmio(mmio_access(step.mmio_read()).offset, *obs[0].mmio_value,
                                                 *obs[m].mmio_value, runs[0]->model().features()))
           diverge(i, m, kind, d);
-      if (step.has_mem_read() && obs[0].mem_value != obs[m].mem_value &&
-          !unsettled[m].count(step.mem_read().addr() & ~uint64_t{7}))
+      const uint64_t read_at = step.mem_read().addr();
+      const bool read_unsettled = unsettled[m].count(read_at & ~uint64_t{7}) ||
+                                  unsettled[m].count((read_at + (step.mem_read().size() == 4 ? 3 : 7)) & ~uint64_t{7});
+      if (step.has_mem_read() && obs[0].mem_value != obs[m].mem_value && !read_unsettled)
         diverge(i, m, kind, {"value", "value", "value", obs[0].mem_value ? hex(*obs[0].mem_value) : "abort",
                              obs[m].mem_value ? hex(*obs[m].mem_value) : "abort"});
       // A batch model ran the whole dma run at its first step: its queue state is comparable at the end.
@@ -241,9 +248,10 @@ std::variant<DiffResult, std::string> run_diff(const LoadedScenario& s, const st
           diverge(i, m, kind, d);
       }
     }
-    if (step.has_mem_write())
+    if (step.has_mem_write())  // a partly written qword stays unsettled
       for (int q = 0; q < step.mem_write().qword_size(); ++q)
-        for (auto& u : unsettled) u.erase(step.mem_write().addr() + 8 * uint64_t(q));
+        if (const uint64_t a = step.mem_write().addr() + 8 * uint64_t(q); a % 8 == 0)
+          for (auto& u : unsettled) u.erase(a);
     for (size_t m = 0; m < runs.size(); ++m) {
       window[m].insert(window[m].end(), obs[m].events.begin(), obs[m].events.end());
       window_pas[m].insert(window_pas[m].end(), obs[m].event_pas.begin(), obs[m].event_pas.end());

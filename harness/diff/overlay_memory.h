@@ -1,9 +1,13 @@
-// A memory that reads through to another but keeps its own writes, and can present chosen values at
-// chosen addresses: the permitted-stale enumeration runs reference walks on it without disturbing the
-// models' memories.
+// A memory that reads through to another but keeps its own writes, and can present a chosen value at the
+// n-th read of a chosen word: the permitted-stale enumeration runs reference walks on it without disturbing
+// the models' memories. The choice is per read, not per word: in one nested translation the same stage-2
+// descriptor serves several stage-2 walks (the CD's IPA, each stage-1 table's, the output's), and a caching
+// SMMU may hold the translation of one IPA made with the old descriptor while it walks another afresh.
 #pragma once
 
+#include <map>
 #include <unordered_map>
+#include <utility>
 
 #include "specs/physical_memory.h"
 
@@ -12,9 +16,13 @@ namespace smmu::harness {
 class OverlayMemory final : public Memory {
  public:
   explicit OverlayMemory(Memory& base) : base_(base) {}
-  void set64(uint64_t pa, uint64_t v) { put(pa, 8, v); }
+  // The value the `occurrence`-th (from 0) aligned 8-byte read of the word at `pa` returns.
+  void present(uint64_t pa, unsigned occurrence, uint64_t v) { presented_[{pa, occurrence}] = v; }
   std::optional<uint64_t> read(uint64_t pa, unsigned size) override {
     std::optional<uint64_t> under = base_.read(pa, size);
+    if (under && size == 8 && !(pa & 7) && !presented_.empty()) {
+      if (auto it = presented_.find({pa, reads_[pa]++}); it != presented_.end()) under = it->second;
+    }
     if (!under || words_.empty()) return under;
     uint64_t v = *under;
     for (unsigned i = 0; i < size; ++i) {
@@ -50,6 +58,8 @@ class OverlayMemory final : public Memory {
 
   Memory& base_;
   std::unordered_map<uint64_t, Word> words_;  // by word address
+  std::map<std::pair<uint64_t, unsigned>, uint64_t> presented_;  // (word address, occurrence) -> value
+  std::unordered_map<uint64_t, unsigned> reads_;                 // aligned 8-byte reads so far, by word
 };
 
 }  // namespace smmu::harness

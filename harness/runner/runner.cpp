@@ -6,13 +6,41 @@
 
 namespace smmu::harness {
 
-ScenarioRun::ScenarioRun(const LoadedScenario& s, const ModelFactory& make, WalkObserver* observer)
+class ScenarioRun::WatchedMemory final : public Memory {
+ public:
+  explicit WatchedMemory(ScenarioRun& run) : run_(run) {}
+  std::optional<uint64_t> read(uint64_t pa, unsigned size) override { return run_.memory_->read(pa, size); }
+  bool write(uint64_t pa, unsigned size, uint64_t value) override { return run_.write_watched(pa, size, value, false); }
+
+ private:
+  ScenarioRun& run_;
+};
+
+ScenarioRun::ScenarioRun(const LoadedScenario& s, const ModelFactory& make, WalkObserver* observer,
+                         bool watch_model_writes)
     : scenario_(s), memory_(std::make_unique<SparseMemory>()), driver_(s.features), observer_(observer) {
   for (const auto& w : s.msg.memory())
     for (int i = 0; i < w.qword_size(); ++i) memory_->poke64(w.addr() + 8 * uint64_t(i), w.qword(i));
   for (const auto& r : s.msg.abort()) memory_->add_abort_range(r.base(), r.size());
-  model_ = make(s.features, *memory_);
+  if (watch_model_writes) watched_ = std::make_unique<WatchedMemory>(*this);
+  model_ = make(s.features, watched_ ? *watched_ : static_cast<Memory&>(*memory_));
   model_->set_observer(observer);
+}
+
+bool ScenarioRun::write_watched(uint64_t pa, unsigned size, uint64_t value, bool software) {
+  // The aligned words the write touches: one or two for 1 to 8 bytes (addresses wrap at 2^64 as the bus does).
+  const uint64_t first = pa & ~uint64_t{7};
+  const unsigned words = size == 0 ? 0 : ((pa & 7) + std::min(size, 8u) + 7) / 8;
+  const uint64_t before[2] = {memory_->peek64(first), memory_->peek64(first + 8)};
+  if (software) {
+    memory_->poke64(pa, value);  // software's writes ignore abort ranges (they set up memory)
+  } else if (!memory_->write(pa, size, value)) {
+    return false;
+  }
+  if (on_mem_write)
+    for (unsigned k = 0; k < words; ++k)
+      if (const uint64_t a = first + 8 * k, after = memory_->peek64(a); after != before[k]) on_mem_write(a, before[k], after);
+  return true;
 }
 
 std::optional<std::string> ScenarioRun::publish_commands(const smmucheck::Commands& c) {
@@ -32,8 +60,8 @@ std::optional<std::string> ScenarioRun::publish_commands(const smmucheck::Comman
     if (full) return "the command queue is full";
     const auto q = encode_command(cmd);
     const uint64_t pa = base + uint64_t{prod & (entries - 1)} * 16;
-    memory_->poke64(pa, q[0]);
-    memory_->poke64(pa + 8, q[1]);
+    write_watched(pa, 8, q[0], true);
+    write_watched(pa + 8, 8, q[1], true);
     prod = (prod + 1) & mask;
   }
   model_->mmio_write(reg::CMDQ_PROD.offset, 4, prod);
@@ -44,6 +72,8 @@ std::optional<std::string> ScenarioRun::apply(const smmucheck::Step& s, StepObse
   switch (s.op_case()) {
     case smmucheck::Step::kMmioWrite: {
       const MmioAccess a = mmio_access(s.mmio_write());
+      // EVENTQ_PROD at page 1, or its page-0 alias (specs/unpredictable.def PAGE0_QUEUE_ALIAS).
+      if ((a.offset & 0xFFFF) == (reg::EVENTQ_PROD.offset & 0xFFFF)) software_moved_eventq_prod_ = true;
       model_->mmio_write(a.offset, a.size, a.value);
       return std::nullopt;
     }
@@ -56,12 +86,8 @@ std::optional<std::string> ScenarioRun::apply(const smmucheck::Step& s, StepObse
       obs.mem_value = memory_->read(s.mem_read().addr(), s.mem_read().size() == 4 ? 4 : 8);
       return std::nullopt;
     case smmucheck::Step::kMemWrite:
-      for (int i = 0; i < s.mem_write().qword_size(); ++i) {
-        const uint64_t pa = s.mem_write().addr() + 8 * uint64_t(i);
-        const uint64_t before = memory_->peek64(pa);
-        memory_->poke64(pa, s.mem_write().qword(i));
-        if (on_mem_write) on_mem_write(pa, before, s.mem_write().qword(i));
-      }
+      for (int i = 0; i < s.mem_write().qword_size(); ++i)
+        write_watched(s.mem_write().addr() + 8 * uint64_t(i), 8, s.mem_write().qword(i), true);
       return std::nullopt;
     case smmucheck::Step::kCommands:
       return publish_commands(s.commands());
@@ -79,8 +105,11 @@ void ScenarioRun::observe_after(uint32_t prod_before, StepObservation& obs) {
   model_->quiesce();
   const uint32_t prod_after = static_cast<uint32_t>(model_->mmio_read(reg::EVENTQ_PROD.offset, 4));
   const unsigned eventqs = static_cast<unsigned>(regf::IDR1_EVENTQS.get(model_->mmio_read(reg::IDR1.offset, 4)));
-  EventQueueReading q = read_event_records(*memory_, model_->mmio_read(reg::EVENTQ_BASE.offset, 8), eventqs,
-                                           prod_before, prod_after);
+  // Records are what the SMMU added: none when software itself moved EVENTQ_PROD (re-initializing the queue).
+  EventQueueReading q = software_moved_eventq_prod_
+                            ? EventQueueReading{}
+                            : read_event_records(*memory_, model_->mmio_read(reg::EVENTQ_BASE.offset, 8), eventqs,
+                                                 prod_before, prod_after);
   obs.events = std::move(q.records);
   obs.event_pas = std::move(q.pas);
   obs.events_lost = q.lost;
@@ -111,6 +140,7 @@ std::variant<StepObservation, std::string> ScenarioRun::run_step(int i) {
   const smmucheck::Step& s = scenario_.msg.step(i);
   StepObservation obs;
   const uint32_t prod_before = static_cast<uint32_t>(model_->mmio_read(reg::EVENTQ_PROD.offset, 4));
+  software_moved_eventq_prod_ = false;
   if (batch && s.has_dma()) {
     if (auto it = batched_.find(i); it != batched_.end()) {
       obs.dma = it->second;

@@ -35,13 +35,18 @@ struct StepObservation {
 
 class ScenarioRun {
  public:
-  ScenarioRun(const LoadedScenario& scenario, const ModelFactory& make, WalkObserver* observer = nullptr);
+  // With `watch_model_writes`, on_mem_write also hears of what the model writes to memory (event records,
+  // MSIs): the differential runner's caching rule must know of every change to a table word, whoever made
+  // it. The model then sees the memory through a forwarding Memory, not the SparseMemory itself.
+  ScenarioRun(const LoadedScenario& scenario, const ModelFactory& make, WalkObserver* observer = nullptr,
+              bool watch_model_writes = false);
 
   SmmuModel& model() { return *model_; }
   SparseMemory& memory() { return *memory_; }
   // Called before each primitive step a driver step expands to is applied (for traces).
   std::function<void(const smmucheck::Step&)> on_primitive;
-  // Called for each qword the scenario or driver writes, with its value before and after.
+  // Called for each aligned qword the scenario, the driver or software's command publication writes (and
+  // the model, with watch_model_writes), with its value before and after.
   std::function<void(uint64_t pa, uint64_t before, uint64_t after)> on_mem_write;
   // Batch mode: a run of consecutive dma steps is translated in one translate_batch() call at its first
   // step, whose observation then holds every event record of the run.
@@ -63,10 +68,15 @@ class ScenarioRun {
   void observe_after(uint32_t eventq_prod_before, StepObservation& obs);
 
   void run_batch(int first, StepObservation& obs);
+  // A write of `size` bytes, reported to on_mem_write per aligned qword it changed.
+  bool write_watched(uint64_t pa, unsigned size, uint64_t value, bool software);
+  class WatchedMemory;
 
   const LoadedScenario& scenario_;
   std::map<int, Outcome> batched_;  // outcomes of later steps of the current batch
   std::unique_ptr<SparseMemory> memory_;
+  std::unique_ptr<Memory> watched_;  // with watch_model_writes: what the model is given
+  bool software_moved_eventq_prod_ = false;  // the current step wrote EVENTQ_PROD
   std::unique_ptr<SmmuModel> model_;
   driver::Driver driver_;
   WalkObserver* observer_;
