@@ -34,6 +34,30 @@ int bench_models(double seconds_per_measurement, const std::vector<std::string>&
 // Exit 1 when the reduced scenario (still) diverges, 0 when the models agree.
 int reduce_scenario(const std::string& path, const std::vector<std::string>& models, std::string out);
 
+// `smmucheck fuzz` (harness/cli/fuzz.cpp). Exit 0 when DIR holds no finding, 1 when it does, 2 on bad input or
+// an engine that could not run.
+struct FuzzOptions {
+  std::string engine;                // libfuzzer, afl
+  int jobs = 1;
+  std::string time;                  // 90, 90s, 15m, 8h
+  std::string out;                   // the campaign directory
+  std::string build;                 // the fuzz build (default <source>/build/fuzz or build/afl)
+  std::string cmplog_build;          // AFL++: the CMPLOG build (default <source>/build/afl-cmplog)
+  bool no_cmplog = false;
+  std::string interval = "30s";      // between progress lines
+};
+int fuzz_campaign(const FuzzOptions& opts);
+
+// `smmucheck triage` (harness/cli/triage.cpp). Exit 1 when a reproducer still diverges or crashes, 0 when none
+// does, 2 on bad input or a file it could not write.
+struct TriageOptions {
+  std::string dir;
+  bool promote = false;
+  std::string corpus;                // where --promote adds files (default <source>/corpus/regressions)
+  bool json = false;
+};
+int triage_campaign(const TriageOptions& opts);
+
 // The scenario files under `paths`: files as given, directories searched for *.textproto, sorted.
 std::vector<std::string> scenario_files(const std::vector<std::string>& paths, std::vector<std::string>& missing);
 

@@ -56,6 +56,48 @@ int main(int argc, char** argv) {
   bench->add_option("--seconds", bench_seconds, "time per model and workload")->default_val(1.0);
   bench->add_option("--workload", bench_workloads, "only these workloads");
 
+  FuzzOptions fuzz_opts;
+  CLI::App* fuzz = app.add_subcommand(
+      "fuzz", "run a fuzz campaign of the differential target in DIR; kill it at any time and run it again to resume");
+  fuzz->footer(
+      "libFuzzer runs as one -fork=N process; AFL++ as one -M and N-1 -S instances, the first -S with the CMPLOG\n"
+      "binary (-c). The engines come from fuzz builds: --build (default <source>/build/fuzz for libfuzzer,\n"
+      "<source>/build/afl for afl, made with `cmake --preset fuzz|afl -B DIR && cmake --build DIR --target\n"
+      "fuzz_targets`) and --cmplog-build (default <source>/build/afl-cmplog: `cmake --preset afl-cmplog -B DIR &&\n"
+      "AFL_LLVM_CMPLOG=1 cmake --build DIR --target diff_fuzzer`).\n"
+      "DIR keeps: corpus/ (libFuzzer), afl/ (AFL++ -o), libfuzzer/artifacts/, logs/, findings/ (each finding: its\n"
+      "input and a JSON record with its signature, written atomically as soon as its engine writes it, and again\n"
+      "at start-up for anything a kill -9 missed), progress.log, campaign.json.\n"
+      "One progress line per interval, also appended to DIR/progress.log:\n"
+      "  fuzz: t=60s execs=123456 exec/s=2057 cov=1234 corpus=345 findings=2 signatures=1\n"
+      "and one line per new signature: fuzz: new signature=SIG finding=ID source=FILE\n"
+      "Exit: 0 no findings in DIR, 1 DIR holds findings (next: smmucheck triage DIR), 2 bad input or an engine\n"
+      "that could not run.");
+  fuzz->add_option("--engine", fuzz_opts.engine, "libfuzzer or afl")->required();
+  fuzz->add_option("--jobs", fuzz_opts.jobs, "parallel fuzzing processes")->default_val(1);
+  fuzz->add_option("--time", fuzz_opts.time, "how long this run fuzzes: 90, 90s, 15m, 8h")->required();
+  fuzz->add_option("--out", fuzz_opts.out, "the campaign directory (created, or resumed)")->required();
+  fuzz->add_option("--build", fuzz_opts.build, "the fuzz build directory of the engine");
+  fuzz->add_option("--cmplog-build", fuzz_opts.cmplog_build, "AFL++: the afl-cmplog build directory");
+  fuzz->add_flag("--no-cmplog", fuzz_opts.no_cmplog, "AFL++: run no CMPLOG instance");
+  fuzz->add_option("--interval", fuzz_opts.interval, "time between progress lines")->default_val("30s");
+
+  TriageOptions triage_opts;
+  CLI::App* triage = app.add_subcommand(
+      "triage", "group a campaign's findings by signature, reduce one reproducer per signature into DIR/regressions/, "
+                "and print signature, count, first seen, steps and the replay command");
+  triage->footer(
+      "DIR is a `smmucheck fuzz` directory, an AFL++ output directory (crashes/ and hangs/ of each instance) or a\n"
+      "directory of libFuzzer artifacts (crash-*, timeout-*, oom-*, leak-*): crash files not yet recorded become\n"
+      "findings in DIR/findings/ first. Divergences are reduced with the reducer of `smmucheck reduce`; crashes and\n"
+      "engine-only reports are written as decoded. --promote adds each reproducer that reproduces to\n"
+      "corpus/regressions/ (never replacing a file there), where it becomes a ctest that the models agree on it.\n"
+      "Exit: 0 nothing reproduces, 1 a reproducer still diverges or crashes, 2 bad input or a write that failed.");
+  triage->add_option("dir", triage_opts.dir, "the campaign directory")->required();
+  triage->add_flag("--promote", triage_opts.promote, "add the reproducers to corpus/regressions/ (never overwrites)");
+  triage->add_option("--corpus", triage_opts.corpus, "where --promote adds them (default <source>/corpus/regressions)");
+  triage->add_flag("--json", triage_opts.json, "machine-readable output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -68,5 +110,7 @@ int main(int argc, char** argv) {
   if (diff->parsed()) return diff_scenarios(diff_opts);
   if (reduce->parsed()) return reduce_scenario(reduce_path, reduce_models, reduce_out);
   if (bench->parsed()) return bench_models(bench_seconds, bench_workloads);
+  if (fuzz->parsed()) return fuzz_campaign(fuzz_opts);
+  if (triage->parsed()) return triage_campaign(triage_opts);
   return kExitInputError;
 }

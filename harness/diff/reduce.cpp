@@ -1,12 +1,10 @@
 #include "harness/diff/reduce.h"
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <functional>
-#include <unistd.h>
 
 #include <google/protobuf/text_format.h>
+
+#include "harness/atomic_file.h"
 
 namespace smmu::harness {
 
@@ -138,28 +136,7 @@ bool write_scenario_atomically(const std::string& path, const smmucheck::Scenari
   std::string text;
   google::protobuf::TextFormat::Printer printer;
   printer.PrintToString(s, &text);
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      error = "cannot write " + tmp;
-      return false;
-    }
-    out << header << text;
-    out.flush();
-    if (!out) {
-      error = "cannot write " + tmp;
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    error = "cannot rename " + tmp + " to " + path;
-    return false;
-  }
-  return true;
+  return write_file_atomically(path, header + text, error) == WriteResult::Written;
 }
 
 }  // namespace smmu::harness

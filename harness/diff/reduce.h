@@ -22,7 +22,7 @@ std::string first_signature(const smmucheck::Scenario& s, const std::vector<Mode
 
 ReduceResult reduce(const smmucheck::Scenario& s, const std::vector<ModelSpec>& models, int max_runs = 2000);
 
-// Text format with a header comment, written atomically (a temporary file renamed over `path`).
+// Text format with a header comment, written atomically (harness/atomic_file.h).
 bool write_scenario_atomically(const std::string& path, const smmucheck::Scenario& s, const std::string& header,
                                std::string& error);
 
