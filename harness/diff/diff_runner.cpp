@@ -108,7 +108,9 @@ Enumeration enumerate(ref::ReferenceSmmu& ref, Memory& mem, const Transaction& t
     return added;
   };
   add_reads(footprint);
-  for (int round = 0; round < 4; ++round) {
+  // Each round that meets new choices at least doubles the combinations, so the bound ends the loop: a nested
+  // walk can meet the same stale stage-2 descriptor five times over, one more read per round.
+  for (;;) {
     size_t combos = 1;
     for (const auto& [key, v] : choices) {
       combos *= v.size();
