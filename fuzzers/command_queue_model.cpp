@@ -68,6 +68,10 @@ bool CommandQueueModel::publish(const smmucheck::Commands& c, harness::TableMemo
 }
 
 void CommandQueueModel::process(const harness::TableMemory& mem, const Features& f) {
+  // The indices as the SMMU sees them under the current LOG2SIZE: a CMDQ_BASE written after PROD and CONS
+  // (a smaller queue) leaves bits above the wrap bit that the SMMU ignores (§3.5.1).
+  prod &= mask();
+  cons &= mask();
   while (enabled && !stalled() && cons != prod) {
     if (command_illegal({mem.peek64(slot(cons)), mem.peek64(slot(cons) + 8)}, f)) {
       gerror ^= 1;  // CMDQ_ERR toggles; CONS stays at the command (§7.1)

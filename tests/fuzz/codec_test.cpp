@@ -10,6 +10,7 @@
 
 #include "fuzzers/builder.h"
 #include "fuzzers/codec.h"
+#include "fuzzers/command_queue_model.h"
 #include "fuzzers/fuzz_models.h"
 #include "harness/diff/diff_runner.h"
 #include "harness/scenario/load.h"
@@ -175,6 +176,27 @@ TEST(FuzzCodec, GeneratedStepsFollowTheContext) {
     ASSERT_TRUE(bytes) << why;
     EXPECT_TRUE(same_scenario(decode(*bytes), joined, &difference)) << difference;
   }
+}
+
+}  // namespace
+}  // namespace smmu::fuzz
+
+namespace smmu::fuzz {
+namespace {
+
+// The builder's command queue model under a CMDQ_BASE that shrinks the queue after PROD was written: the SMMU
+// sees the indices under the new LOG2SIZE (§3.5.1), and processing ends (a campaign once hung here forever,
+// with PROD's bits above the new wrap bit never matching CONS).
+TEST(CommandQueueModel, ShrunkQueueStillDrains) {
+  harness::SparseMemory mem;
+  const Features f;
+  CommandQueueModel q;
+  q.register_write(reg::CMDQ_BASE.offset, 6, mem, f);   // LOG2SIZE 6: indices 0..127 with the wrap bit
+  q.register_write(reg::CMDQ_PROD.offset, 70, mem, f);  // queue disabled: nothing consumed
+  q.register_write(reg::CMDQ_BASE.offset, 2, mem, f);   // LOG2SIZE 2: 4 entries, indices 0..7
+  q.register_write(reg::CR0.offset, 1 << 3, mem, f);    // CR0.CMDQEN = 1: processing runs, and returns
+  EXPECT_LE(q.prod, q.mask());
+  EXPECT_LE(q.cons, q.mask());
 }
 
 }  // namespace
