@@ -197,7 +197,7 @@ campaign() {  # campaign OUTDIR SECONDS [extra libFuzzer flags...]
   shift 2
   rm -rf "$out" && mkdir -p "$out/corpus" "$out/artifacts"
   (cd "$out" && timeout -k 10 $((secs + 120)) "$fz/mutant_check_fuzzer" -seed="$seed" -max_total_time="$secs" \
-     -max_len=4096 -dict="$fz/dict/scenario.dict" -print_final_stats=1 -artifact_prefix="$out/artifacts/" "$@" \
+     -max_len=4096 -timeout=30 -dict="$fz/dict/scenario.dict" -print_final_stats=1 -artifact_prefix="$out/artifacts/" "$@" \
      "$out/corpus" "$fz/seeds/scenario" >"$out/fuzz.log" 2>&1)
 }
 signature_of() { sed -n 's/^SMMUCHECK-DIVERGENCE: //p' "$1" | head -1; }
@@ -268,7 +268,9 @@ for p in "${patches[@]}"; do
   sig=$(signature_of "$out/fuzz.log")
   if [ -z "$crash" ] || [ -z "$sig" ]; then
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/fuzz.log" | tail -1)
-    say "   not found (${execs:-?} inputs run)"
+    hang=$(ls "$out/artifacts"/timeout-* 2>/dev/null | head -1)
+    [ -n "$hang" ] && notes="stopped by an input slower than 30 s: $hang${notes:+; $notes}"
+    say "   not found (${execs:-?} inputs run)${hang:+; stopped by a slow input $hang}"
     row "$name" "$desc" "no" "-" "-" "-" "${execs:-?} inputs${notes:+; $notes}"
     continue
   fi
