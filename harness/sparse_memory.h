@@ -2,6 +2,7 @@
 // write, untouched memory reads as zero, and ranges the scenario marks answer with an external abort.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -16,6 +17,22 @@ namespace smmu::harness {
 class SparseMemory final : public Memory, public TableMemory {
  public:
   static constexpr uint64_t kPageSize = 4096;
+
+  SparseMemory() = default;
+  // A copy is a snapshot: its own pages (the handover checker keeps the memory of each state it checks).
+  SparseMemory(const SparseMemory& other) : aborts_(other.aborts_) {
+    for (const auto& [pfn, bytes] : other.pages_) {
+      auto copy = std::make_unique<uint8_t[]>(kPageSize);
+      std::copy(bytes.get(), bytes.get() + kPageSize, copy.get());
+      pages_.emplace(pfn, std::move(copy));
+    }
+  }
+  SparseMemory& operator=(const SparseMemory& other) {
+    if (this != &other) *this = SparseMemory(other);
+    return *this;
+  }
+  SparseMemory(SparseMemory&&) = default;
+  SparseMemory& operator=(SparseMemory&&) = default;
 
   std::optional<uint64_t> read(uint64_t pa, unsigned size) override;
   bool write(uint64_t pa, unsigned size, uint64_t value) override;

@@ -58,6 +58,15 @@ struct TriageOptions {
 };
 int triage_campaign(const TriageOptions& opts);
 
+// `smmucheck prove` (harness/cli/prove.cpp). Exit 0 when every verdict is the plan's expected one and every
+// counterexample replays, 1 otherwise, 2 on bad input.
+struct ProveOptions {
+  std::vector<std::string> paths;    // plan files or directories of *.textproto
+  std::string out = "smmucheck-prove";  // where counterexample scenarios are written, one directory per plan
+  double progress_seconds = 5;       // between progress lines (stderr)
+};
+int prove_plans(const ProveOptions& opts);
+
 // The scenario files under `paths`: files as given, directories searched for *.textproto, sorted.
 std::vector<std::string> scenario_files(const std::vector<std::string>& paths, std::vector<std::string>& missing);
 

@@ -98,6 +98,18 @@ int main(int argc, char** argv) {
   triage->add_option("--corpus", triage_opts.corpus, "where --promote adds them (default <source>/corpus/regressions)");
   triage->add_flag("--json", triage_opts.json, "machine-readable output");
 
+  ProveOptions prove_opts;
+  CLI::App* prove = app.add_subcommand(
+      "prove", "prove or refute each invariant of handover plans (specs/plans/) with Z3, and replay each counterexample");
+  prove->footer(
+      "One line per invariant: proved or refuted, the time, and whether that is the plan's expected verdict; a\n"
+      "refutation says where and why, and its counterexample is written as a scenario (OUT/PLAN/) and replayed in\n"
+      "the reference and the optimized model. Progress lines go to stderr.\n"
+      "Exit: 0 every verdict as expected and every counterexample confirmed by replay, 1 otherwise, 2 bad input.");
+  prove->add_option("paths", prove_opts.paths, "plan files, or directories of *.textproto")->required();
+  prove->add_option("--out", prove_opts.out, "where counterexample scenarios go")->default_val("smmucheck-prove");
+  prove->add_option("--progress", prove_opts.progress_seconds, "seconds between progress lines")->default_val(5.0);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -112,5 +124,6 @@ int main(int argc, char** argv) {
   if (bench->parsed()) return bench_models(bench_seconds, bench_workloads);
   if (fuzz->parsed()) return fuzz_campaign(fuzz_opts);
   if (triage->parsed()) return triage_campaign(triage_opts);
+  if (prove->parsed()) return prove_plans(prove_opts);
   return kExitInputError;
 }

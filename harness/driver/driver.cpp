@@ -110,13 +110,16 @@ std::optional<std::string> Driver::init(const smmucheck::Init& op, std::vector<s
   if (log2size > features_.sidsize) return fmt::format("strtab_log2size {} exceeds IDR1.SIDSIZE {}", log2size, features_.sidsize);
   const unsigned split = op.strtab_split();
   if (split != 0 && split != 6 && split != 8 && split != 10) return "strtab_split is 0 (linear), 6, 8 or 10";
-  strtab_ = std::make_unique<StreamTable>(split ? StreamTable::two_level(rec_, *alloc_, log2size, split)
-                                                : StreamTable::linear(rec_, *alloc_, log2size));
+  {
+    Allocator::Owner owner(*alloc_, "stream_table");
+    strtab_ = std::make_unique<StreamTable>(split ? StreamTable::two_level(rec_, *alloc_, log2size, split)
+                                                  : StreamTable::linear(rec_, *alloc_, log2size));
+  }
   const unsigned cmdq_log2 = op.cmdq_log2size() ? op.cmdq_log2size() : 6;
   const unsigned evtq_log2 = op.eventq_log2size() ? op.eventq_log2size() : 6;
   if (cmdq_log2 > features_.cmdqs || evtq_log2 > features_.eventqs) return "queue size exceeds IDR1.CMDQS/EVENTQS";
-  const uint64_t cmdq = alloc_->alloc(16ull << cmdq_log2, std::max<uint64_t>(32, 16ull << cmdq_log2));
-  const uint64_t evtq = alloc_->alloc(32ull << evtq_log2, 32ull << evtq_log2);
+  const uint64_t cmdq = alloc_->alloc(16ull << cmdq_log2, std::max<uint64_t>(32, 16ull << cmdq_log2), "command_queue");
+  const uint64_t evtq = alloc_->alloc(32ull << evtq_log2, 32ull << evtq_log2, "event_queue");
   uint64_t base = 0;
   regf::QUEUE_BASE_ADDR.set(base, cmdq >> 5);
   regf::QUEUE_BASE_LOG2SIZE.set(base, cmdq_log2);
@@ -163,6 +166,7 @@ std::optional<std::string> Driver::domain(const smmucheck::Domain& op, std::vect
     // The start level that resolves at most 16 concatenated tables' worth of bits (Arm ARM D8.2).
     int start = 3;
     while (start > 0 && ia > (d.granule + (3 - start) * (d.granule - 3)) + (d.granule - 3) + 4) --start;
+    Allocator::Owner owner(*alloc_, fmt::format("domain {} stage2", op.id()));
     d.s2 = std::make_unique<PageTable>(rec_, *alloc_, d.granule, ia, start);
     if (op.stage() == smmucheck::NESTED) {
       // Stage 2 maps the driver's table memory one to one, so the guest's CD and tables are reachable.
@@ -173,8 +177,9 @@ std::optional<std::string> Driver::domain(const smmucheck::Domain& op, std::vect
   }
   if (s1) {
     const unsigned ia = op.ia_bits() ? op.ia_bits() : 39;
+    Allocator::Owner owner(*alloc_, fmt::format("domain {} stage1", op.id()));
     d.s1 = std::make_unique<PageTable>(rec_, *alloc_, d.granule, ia);
-    d.cd = alloc_->alloc(64, 64);
+    d.cd = alloc_->alloc(64, 64, fmt::format("domain {} cd", op.id()));
     const Words8 cd = make_cd({.ttb0 = d.s1->root(), .granule0 = d.granule, .t0sz = 64 - ia,
                                .ips = features_.oas, .asid = static_cast<uint16_t>(op.asid())});
     for (unsigned i = 0; i < 8; ++i) rec_.poke64(d.cd + 8 * i, cd[i]);
@@ -185,6 +190,7 @@ std::optional<std::string> Driver::domain(const smmucheck::Domain& op, std::vect
 
 void Driver::write_ste(uint32_t sid, const Words8& ste, std::vector<smmucheck::Step>& out) {
   const bool new_l1 = strtab_->needs_l2(sid);  // ste_address() writes the L1STD
+  Allocator::Owner owner(*alloc_, "stream_table");  // a 2-level table's L2 array
   const uint64_t pa = strtab_->ste_address(sid);
   if (ste::V.get(shadow_.peek64(pa))) {  // break before make
     rec_.poke64(pa, 0);
@@ -207,6 +213,7 @@ std::optional<std::string> Driver::attach(const smmucheck::Attach& op, std::vect
     if (op.cdmax() == 0 || op.ssid() >> op.cdmax()) return "attach with ssid needs cdmax > 0 covering the ssid";
     if (op.cdmax() > features_.ssidsize) return fmt::format("cdmax {} exceeds IDR1.SSIDSIZE {}", op.cdmax(), features_.ssidsize);
     auto& t = cd_tables_[op.sid()];
+    Allocator::Owner owner(*alloc_, fmt::format("cd_table {}", op.sid()));
     if (!t) t = std::make_unique<CdTable>(rec_, *alloc_, op.cdmax(), 0);
     else if (t->cdmax() != op.cdmax())
       return fmt::format("StreamID {:#x} already has a CD table of 2^{} CDs", op.sid(), t->cdmax());
@@ -252,11 +259,13 @@ std::optional<std::string> Driver::map(const smmucheck::Map& op, std::vector<smm
   const bool w = perms.find('w') != std::string::npos, x = perms.find('x') != std::string::npos;
   const bool r = perms.find('r') != std::string::npos, u = perms.find('u') != std::string::npos;
   if (d.s1) {
+    Allocator::Owner owner(*alloc_, fmt::format("domain {} stage1", op.domain()));
     const uint64_t out_addr = d.s2 ? (op.has_ipa() ? op.ipa() : op.pa()) : op.pa();
     const S1Leaf leaf{.ap = (w ? 0u : 2u) | (u ? 1u : 0u), .attr_index = mt->attr_index, .uxn = !x, .pxn = !x};
     d.s1->map(op.iova(), out_addr, size, s1_leaf_bits(leaf));
   }
   if (d.s2) {
+    Allocator::Owner owner(*alloc_, fmt::format("domain {} stage2", op.domain()));
     const uint64_t in = d.s1 ? (op.has_ipa() ? op.ipa() : op.pa()) : op.iova();
     const S2Leaf leaf{.s2ap = (r ? 1u : 0u) | (w ? 2u : 0u), .memattr = mt->s2memattr, .xn = x ? 0u : 2u};
     d.s2->map(in, op.pa(), size, s2_leaf_bits(leaf));

@@ -33,6 +33,11 @@ class Driver {
 
   // The driver's view of memory (what it has written), for tests.
   const harness::SparseMemory& shadow() const { return shadow_; }
+  // Everything the driver allocated, each with its owner: "stream_table", "command_queue", "event_queue",
+  // "domain N stage1" (stage-1 tables), "domain N cd", "domain N stage2", "cd_table SID" (empty before init).
+  std::vector<Allocator::Allocation> allocations() const {
+    return alloc_ ? alloc_->allocations() : std::vector<Allocator::Allocation>{};
+  }
 
  private:
   struct DomainState {

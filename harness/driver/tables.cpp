@@ -12,6 +12,7 @@ uint64_t Allocator::alloc(uint64_t size, uint64_t align) {
   uint64_t a = (next_ + align - 1) & ~(align - 1);
   if (a + size > end_) throw std::runtime_error("driver allocator: out of table memory");
   next_ = a + size;
+  log_.push_back({a, size, owner_});
   return a;
 }
 

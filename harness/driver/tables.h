@@ -6,6 +6,9 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "specs/layout.h"
 #include "harness/table_memory.h"
@@ -14,14 +17,40 @@ namespace smmu::driver {
 
 using Words8 = std::array<uint64_t, 8>;
 
-// A bump allocator of physical memory for tables.
+// A bump allocator of physical memory for tables. Each allocation is recorded with the owner named when it
+// was made (the stream table, a queue, a domain's stage-1 tables...), so that a handover plan can name what
+// it preserves by what it is (ARCHITECTURE.md "Live update").
 class Allocator {
  public:
+  struct Allocation {
+    uint64_t base, size;
+    std::string owner;
+  };
   explicit Allocator(uint64_t base = 0x4000'0000, uint64_t end = 0x8000'0000) : next_(base), end_(end) {}
   uint64_t alloc(uint64_t size, uint64_t align);
+  uint64_t alloc(uint64_t size, uint64_t align, const std::string& owner) {
+    Owner scope(*this, owner);
+    return alloc(size, align);
+  }
+  const std::vector<Allocation>& allocations() const { return log_; }
+
+  // Names the owner of the allocations made while it lives.
+  class Owner {
+   public:
+    Owner(Allocator& a, std::string owner) : a_(a), saved_(std::exchange(a.owner_, std::move(owner))) {}
+    ~Owner() { a_.owner_ = std::move(saved_); }
+    Owner(const Owner&) = delete;
+    Owner& operator=(const Owner&) = delete;
+
+   private:
+    Allocator& a_;
+    std::string saved_;
+  };
 
  private:
   uint64_t next_, end_;
+  std::string owner_;
+  std::vector<Allocation> log_;
 };
 
 // Sets fields of a structure by name: with(w, {{ste::V, 1}, {ste::Config, 0b101}}).

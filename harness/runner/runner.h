@@ -43,6 +43,7 @@ class ScenarioRun {
 
   SmmuModel& model() { return *model_; }
   SparseMemory& memory() { return *memory_; }
+  const driver::Driver& driver() const { return driver_; }
   // Called before each primitive step a driver step expands to is applied (for traces).
   std::function<void(const smmucheck::Step&)> on_primitive;
   // Called for each aligned qword the scenario, the driver or software's command publication writes (and

@@ -146,46 +146,76 @@ Features requested_features(const smmucheck::Features& msg, std::vector<std::str
   return Features::from_idr(r);
 }
 
-std::optional<LoadedScenario> parse_scenario(std::string_view text, const std::string& path,
-                                             std::vector<InputError>& errors) {
-  LoadedScenario out;
-  out.path = path;
+bool parse_text(std::string_view text, const std::string& path, google::protobuf::Message& msg,
+                google::protobuf::TextFormat::ParseInfoTree& tree, std::vector<InputError>& errors) {
   google::protobuf::TextFormat::Parser parser;
-  google::protobuf::TextFormat::ParseInfoTree tree;
   Collector collector(path, errors);
   parser.RecordErrorsTo(&collector);
   parser.WriteLocationsTo(&tree);
   const size_t before = errors.size();
-  if (!parser.ParseFromString(std::string(text), &out.msg)) {
-    if (errors.size() == before) errors.push_back({path, 0, 0, "not a valid scenario"});
-    return std::nullopt;
+  if (!parser.ParseFromString(std::string(text), &msg)) {
+    if (errors.size() == before)
+      errors.push_back({path, 0, 0, fmt::format("not a valid {}", msg.GetDescriptor()->name())});
+    return false;
   }
-  const auto* desc = out.msg.GetDescriptor();
-  const auto* step_field = desc->FindFieldByName("step");
+  return true;
+}
+
+std::optional<LoadedScenario> checked_scenario(smmucheck::Scenario msg, const std::string& path,
+                                               std::vector<int> step_line, std::vector<int> step_column,
+                                               int features_line, int features_column, std::vector<InputError>& errors) {
+  LoadedScenario out;
+  out.path = path;
+  out.msg = std::move(msg);
+  out.step_line = std::move(step_line);
+  const size_t before = errors.size();
   for (int i = 0; i < out.msg.step_size(); ++i) {
-    auto loc = tree.GetLocation(step_field, i);
-    out.step_line.push_back(loc.line + 1);
     std::vector<std::string> problems;
     check_step(out.msg.step(i), problems);
-    for (const auto& m : problems) errors.push_back({path, loc.line + 1, loc.column + 1, fmt::format("step {}: {}", i, m)});
+    const int line = i < int(out.step_line.size()) ? out.step_line[i] : 0;
+    const int column = i < int(step_column.size()) ? step_column[i] : 0;
+    for (const auto& m : problems) errors.push_back({path, line, column, fmt::format("step {}: {}", i, m)});
   }
   std::vector<std::string> problems;
   out.features = requested_features(out.msg.features(), problems);
-  auto floc = tree.GetLocation(desc->FindFieldByName("features"), -1);
-  for (const auto& m : problems) errors.push_back({path, floc.line + 1, floc.column + 1, "features: " + m});
+  for (const auto& m : problems) errors.push_back({path, features_line, features_column, "features: " + m});
   if (errors.size() != before) return std::nullopt;
   return out;
 }
 
-std::optional<LoadedScenario> load_scenario(const std::string& path, std::vector<InputError>& errors) {
+std::optional<LoadedScenario> parse_scenario(std::string_view text, const std::string& path,
+                                             std::vector<InputError>& errors) {
+  smmucheck::Scenario msg;
+  google::protobuf::TextFormat::ParseInfoTree tree;
+  if (!parse_text(text, path, msg, tree, errors)) return std::nullopt;
+  const auto* desc = msg.GetDescriptor();
+  std::vector<int> lines, columns;
+  for (int i = 0; i < msg.step_size(); ++i) {
+    auto loc = tree.GetLocation(desc->FindFieldByName("step"), i);
+    lines.push_back(loc.line + 1);
+    columns.push_back(loc.column + 1);
+  }
+  auto floc = tree.GetLocation(desc->FindFieldByName("features"), -1);
+  return checked_scenario(std::move(msg), path, std::move(lines), std::move(columns), floc.line + 1, floc.column + 1,
+                          errors);
+}
+
+bool read_file(const std::string& path, std::string& text, std::vector<InputError>& errors) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     errors.push_back({path, 0, 0, "cannot open the file"});
-    return std::nullopt;
+    return false;
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_scenario(ss.str(), path, errors);
+  text = ss.str();
+  return true;
+}
+
+std::optional<LoadedScenario> load_scenario(const std::string& path, std::vector<InputError>& errors) {
+  std::string text;
+  if (!read_file(path, text, errors)) return std::nullopt;
+  return parse_scenario(text, path, errors);
 }
 
 }  // namespace smmu::harness

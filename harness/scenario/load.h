@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <google/protobuf/text_format.h>
+
 #include "harness/scenario/scenario.pb.h"
 #include "specs/feature_set.h"
 
@@ -30,6 +32,16 @@ struct LoadedScenario {
 std::optional<LoadedScenario> parse_scenario(std::string_view text, const std::string& path,
                                              std::vector<InputError>& errors);
 std::optional<LoadedScenario> load_scenario(const std::string& path, std::vector<InputError>& errors);
+
+// Any message in text format, with its locations; errors as "file:line:column: what".
+bool parse_text(std::string_view text, const std::string& path, google::protobuf::Message& msg,
+                google::protobuf::TextFormat::ParseInfoTree& tree, std::vector<InputError>& errors);
+bool read_file(const std::string& path, std::string& text, std::vector<InputError>& errors);
+// A scenario made from another file's steps (a handover plan's), checked as a scenario file is, its errors
+// reported at the given lines and columns (1-based).
+std::optional<LoadedScenario> checked_scenario(smmucheck::Scenario msg, const std::string& path,
+                                               std::vector<int> step_line, std::vector<int> step_column,
+                                               int features_line, int features_column, std::vector<InputError>& errors);
 
 // The features a Features message asks for, starting from smmucheck's defaults.
 Features requested_features(const smmucheck::Features& msg, std::vector<std::string>& problems);

@@ -25,6 +25,16 @@ SymbolicMemory::SymbolicMemory(z3::context& c, const harness::SparseMemory& snap
   load(snapshot);
 }
 
+SymbolicMemory::SymbolicMemory(z3::context& c, const harness::SparseMemory& snapshot,
+                               const std::set<uint64_t>& preserved_pages, const std::set<uint64_t>& defined_qwords,
+                               const std::string& junk_name)
+    : SymbolicMemory(c, false, junk_name) {
+  preserved_ = preserved_pages;
+  for (uint64_t q : defined_qwords)
+    if (!page_preserved(q >> 9) && (q >> kQaddrBits) == 0) defined_.insert(q);
+  load(snapshot);
+}
+
 void SymbolicMemory::load(const harness::SparseMemory& snapshot) {
   snapshot.for_each_page([&](uint64_t base, const uint8_t* bytes) {
     const uint64_t pfn = base >> 12;
@@ -35,6 +45,14 @@ void SymbolicMemory::load(const harness::SparseMemory& snapshot) {
       if (v != 0) pages_[pfn][i] = v;
     }
   });
+  for (uint64_t q : defined_) pages_[q >> 9][static_cast<uint32_t>(q & (kQwordsPerPage - 1))] = snapshot.peek64(q << 3);
+}
+
+z3::expr SymbolicMemory::known(const z3::expr& qaddr) const {
+  z3::context& c = *ctx_;
+  z3::expr k = preserved(qaddr);
+  for (uint64_t q : defined_) k = k || qaddr == c.bv_val(q, kQaddrBits);
+  return k;
 }
 
 uint64_t SymbolicMemory::concrete(uint64_t qaddr) const {
@@ -67,7 +85,8 @@ z3::expr SymbolicMemory::build(const z3::expr& qaddr) const {
   z3::context& c = *ctx_;
   uint64_t a = 0;
   if (qaddr.is_numeral_u64(a)) {
-    if (page_preserved(a >> 9)) return c.bv_val(concrete(a), 64);
+    if (auto it = symbolic_.find(a); it != symbolic_.end()) return it->second;
+    if (page_preserved(a >> 9) || defined_.count(a)) return c.bv_val(concrete(a), 64);
     return junk_(qaddr);
   }
   z3::expr pfn = qaddr.extract(kQaddrBits - 1, 9);
@@ -75,10 +94,12 @@ z3::expr SymbolicMemory::build(const z3::expr& qaddr) const {
   // Outside the pages holding non-zero qwords: zero if preserved, junk otherwise.
   z3::expr result = all_ ? c.bv_val(0, 64) : z3::ite(preserved(qaddr), c.bv_val(0, 64), junk_(qaddr));
   for (const auto& [page, qwords] : pages_) {
-    z3::expr inner = c.bv_val(0, 64);
+    // A page that is not preserved holds junk except in its defined qwords.
+    z3::expr inner = page_preserved(page) ? c.bv_val(0, 64) : junk_(qaddr);
     for (const auto& [i, v] : qwords) inner = z3::ite(off == c.bv_val(i, 9), c.bv_val(v, 64), inner);
     result = z3::ite(pfn == c.bv_val(page, kPfnBits), inner, result);
   }
+  for (const auto& [q, v] : symbolic_) result = z3::ite(qaddr == c.bv_val(q, kQaddrBits), v, result);
   return result;
 }
 
@@ -100,7 +121,7 @@ z3::expr SymbolicMemory::read(const z3::expr& qaddr, const z3::expr& guard, Tabl
 z3::expr SymbolicMemory::footprint_violation() const {
   z3::context& c = *ctx_;
   z3::expr_vector bad(c);
-  for (const GuardedRead& r : reads_) bad.push_back(r.guard && !preserved(r.qaddr));
+  for (const GuardedRead& r : reads_) bad.push_back(r.guard && !known(r.qaddr));
   return bad.empty() ? c.bool_val(false) : z3::mk_or(bad);
 }
 

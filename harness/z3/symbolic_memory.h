@@ -41,6 +41,14 @@ class SymbolicMemory {
   // uninterpreted function (distinct names give independent junk).
   SymbolicMemory(z3::context& c, const harness::SparseMemory& snapshot, const std::set<uint64_t>& preserved_pages,
                  const std::string& junk_name = "junk");
+  // ... and the qwords in `defined_qwords` (45-bit qword indices: what the new kernel wrote after the kexec)
+  // keep the snapshot's value too, in whatever page they are.
+  SymbolicMemory(z3::context& c, const harness::SparseMemory& snapshot, const std::set<uint64_t>& preserved_pages,
+                 const std::set<uint64_t>& defined_qwords, const std::string& junk_name);
+
+  // The qword at the concrete qword index `qaddr` holds `value` (a term: an update's per-qword mix chooses
+  // the old or the new value). Call before any read.
+  void set_symbolic(uint64_t qaddr, const z3::expr& value) { symbolic_.emplace(qaddr, value); }
 
   // The qword at `qaddr` (45 bits), recorded as a read made under `guard`.
   z3::expr read(const z3::expr& qaddr, const z3::expr& guard, TableRole role);
@@ -51,8 +59,10 @@ class SymbolicMemory {
 
   const std::vector<GuardedRead>& reads() const { return reads_; }
   void clear_reads() { reads_.clear(); }
-  // The footprint violation: some read made (its guard holds) lies outside preserved memory. Unsatisfiable
-  // (with the obligation's assumptions) means every read of the translation lies in preserved memory.
+  // Whether the qword at `qaddr` holds a known value: its page is preserved or it is a defined qword.
+  z3::expr known(const z3::expr& qaddr) const;
+  // The footprint violation: some read made (its guard holds) returns junk. Unsatisfiable (with the
+  // obligation's assumptions) means every read of the translation lies in preserved (or since written) memory.
   z3::expr footprint_violation() const;
 
   bool everything_preserved() const { return all_; }
@@ -68,8 +78,11 @@ class SymbolicMemory {
   z3::context* ctx_;
   bool all_;
   std::set<uint64_t> preserved_;                           // page numbers (unused when all_)
-  std::map<uint64_t, std::map<uint32_t, uint64_t>> pages_;  // preserved page -> qword index in page -> non-zero value
+  std::set<uint64_t> defined_;                              // qword indices known outside preserved pages
+  // page -> qword index in page -> value: the non-zero qwords of preserved pages, every defined qword of others
+  std::map<uint64_t, std::map<uint32_t, uint64_t>> pages_;
   z3::func_decl junk_;
+  std::map<uint64_t, z3::expr> symbolic_;                   // qword index -> its value term
   std::unordered_map<unsigned, std::pair<z3::expr, z3::expr>> memo_;  // ast id -> (address, value)
   std::vector<GuardedRead> reads_;
 };

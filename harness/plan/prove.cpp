@@ -1,0 +1,328 @@
+#include "harness/plan/prove.h"
+
+#include <chrono>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "harness/z3/encode.h"
+#include "reference/smmu.h"
+#include "specs/print.h"
+
+namespace smmu::plan {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+z3enc::SmmuConfig config_of(const Features& f, const ref::Registers& r) {
+  return z3enc::SmmuConfig{f, r.strtab_base, r.strtab_base_cfg, regf::CR2_E2H.get(r.cr2) != 0};
+}
+
+// Preserved pages that the new kernel has not taken back by the time of `step`.
+std::set<uint64_t> kept_at(const PlanRun& run, int step) {
+  std::set<uint64_t> kept = run.preserved;
+  for (const auto& [page, when] : run.reclaimed)
+    if (when <= step) kept.erase(page);
+  return kept;
+}
+
+bool breaking(const smmucheck::PlanStream& s, int step) {
+  for (uint32_t b : s.breaking_step())
+    if (int(b) == step) return true;
+  return false;
+}
+
+// The transaction of a surviving stream: its StreamID (and SubstreamID) concrete, everything else symbolic.
+z3enc::SymTransaction stream_txn(z3::context& c, const smmucheck::PlanStream& s) {
+  z3enc::SymTransaction t = z3enc::SymTransaction::symbolic(c, "t");
+  t.sid = c.bv_val(s.sid(), 32);
+  t.ssv = c.bool_val(s.has_ssid());
+  t.ssid = c.bv_val(s.ssid() & 0xFFFFF, 20);
+  return t;
+}
+
+z3::expr same(const z3enc::SymOutcome& a, const z3enc::SymOutcome& b) {
+  return a.code == b.code && (!a.success() || a.pa == b.pa);
+}
+
+std::string describe(const z3enc::ConcreteOutcome& o) {
+  if (o.code == z3enc::kSuccess) return fmt::format("success pa={:#x}", o.pa);
+  if (o.code == z3enc::kTerminated) return "terminated";
+  const char* n = event_type_name(o.code);
+  return n ? n : fmt::format("event {:#x}", o.code);
+}
+
+// The concrete transaction and the junk the translation read, from a model of a refuted obligation.
+Counterexample extract(const z3::model& m, const z3enc::SymTransaction& t, z3enc::SymbolicMemory& after,
+                       const z3enc::SymOutcome& n, const State& st) {
+  Counterexample cx;
+  cx.state_step = st.step;
+  cx.state_label = st.label;
+  auto u = [&](const z3::expr& e) { return m.eval(e, true).get_numeral_uint64(); };
+  auto b = [&](const z3::expr& e) { return m.eval(e, true).is_true(); };
+  cx.txn.sid = static_cast<uint32_t>(u(t.sid));
+  if (b(t.ssv)) cx.txn.ssid = static_cast<uint32_t>(u(t.ssid));
+  cx.txn.addr = u(t.addr);
+  cx.txn.read = b(t.read);
+  cx.txn.instr = cx.txn.read && b(t.instr);
+  cx.txn.priv = b(t.priv);
+  for (const auto& r : after.reads()) {
+    if (!b(r.guard) || b(after.known(r.qaddr))) continue;
+    const uint64_t q = u(r.qaddr);
+    cx.junk[q << 3] = u(after.value(r.qaddr));
+  }
+  if (auto o = z3enc::evaluate(n, &m)) {
+    cx.expected = describe(*o);
+    cx.predicted_code = o->code;
+    cx.predicted_pa = o->pa;
+  }
+  return cx;
+}
+
+struct Ctx {
+  const LoadedPlan& plan;
+  const PlanRun& run;
+  const Progress& progress;
+};
+
+// One obligation: a fresh bit-blasting solver (../shared/z3-notes.md); sat means refuted. The tactic gives up
+// on some terms (its ackermannization of the junk function has limits); the default solver then decides.
+z3::check_result check(z3::context& c, const z3::expr& violation, std::optional<z3::model>& model) {
+  z3::solver s = z3enc::make_bitblast_solver(c);
+  s.add(violation);
+  z3::check_result r = s.check();
+  if (r == z3::unknown) {
+    if (std::getenv("SMMUCHECK_PROVE_DEBUG")) fmt::print(stderr, "bit-blast tactic: unknown ({}); the default solver\n", s.reason_unknown());
+    z3::solver d(c);
+    d.add(violation);
+    r = d.check();
+    if (r == z3::sat) model = d.get_model();
+    return r;
+  }
+  if (r == z3::sat) model = s.get_model();
+  return r;
+}
+
+// Continuity, footprint and DMA containment of the surviving streams at every state after the kexec.
+void prove_streams(const Ctx& x, InvariantResult& cont, InvariantResult& foot, InvariantResult& dma) {
+  const auto& f = x.run.features;
+  for (const auto& s : x.plan.msg.stream()) {
+    for (const State& st : x.run.after) {
+      if (!cont.proved && !foot.proved && !dma.proved) return;
+      x.progress(fmt::format("stream {:#x}{}: {}", s.sid(), s.has_ssid() ? fmt::format(" ssid {}", s.ssid()) : "", st.label));
+      z3::context c;
+      z3enc::SymTransaction t = stream_txn(c, s);
+      z3enc::SymbolicMemory before = z3enc::SymbolicMemory::all_preserved(c, x.run.at_kexec.mem);
+      const std::set<uint64_t> kept = kept_at(x.run, st.step);
+      z3enc::SymbolicMemory after(c, st.mem, kept, st.written, "junk");
+      z3enc::SymOutcome o = z3enc::encode_translation(c, config_of(f, x.run.at_kexec.regs), before, t);
+      z3enc::SymOutcome n = z3enc::encode_translation(c, config_of(f, st.regs), after, t);
+      auto attempt = [&](InvariantResult& res, const z3::expr& violation, const char* what) {
+        if (!res.proved) return;
+        const auto t0 = Clock::now();
+        std::optional<z3::model> m;
+        const z3::check_result r = check(c, violation, m);
+        res.seconds += since(t0);
+        if (r == z3::unsat) return;
+        res.proved = false;
+        if (r == z3::unknown) {
+          res.detail = fmt::format("unknown (Z3 gave up) for stream {:#x} {}", s.sid(), st.label);
+          return;
+        }
+        res.cex = extract(*m, t, after, n, st);
+        res.cex->before_kexec = &res == &cont;
+        if (auto oo = z3enc::evaluate(o, &*m)) res.cex->violates = fmt::format("{}: before the kexec {}", what, describe(*oo));
+        res.detail = fmt::format("stream {:#x} {}: {} at {:#x}: {} (now {})", s.sid(), st.label, what, res.cex->txn.addr,
+                                 res.cex->violates, res.cex->expected);
+      };
+      const z3::expr cont_bad = breaking(s, st.step) ? n.success() && !same(o, n) : !same(o, n);
+      attempt(cont, cont_bad, "a different translation");
+      attempt(foot, after.footprint_violation(), "a table read of memory not preserved");
+      const z3::expr out_q = n.pa.extract(47, 3);
+      attempt(dma, n.success() && !after.preserved(out_q), "an output address in memory not preserved");
+    }
+  }
+}
+
+// The words that decide StreamID `sid`'s translation before any CD or table is read: its L1 descriptor (a
+// 2-level table, §3.3.2, §5.1) and its STE, by address; nullopt when the StreamID is beyond the table.
+std::optional<std::vector<uint64_t>> ste_words(const State& st, uint32_t sid) {
+  const uint32_t cfg = st.regs.strtab_base_cfg;
+  const unsigned log2size = static_cast<unsigned>(regf::STRTAB_BASE_CFG_LOG2SIZE.get(cfg));
+  if (log2size < 32 && (sid >> log2size)) return std::nullopt;
+  const uint64_t base = regf::STRTAB_BASE_ADDR.in_place(st.regs.strtab_base);
+  uint64_t ste = base + 64 * uint64_t{sid};
+  std::vector<uint64_t> words;
+  if (regf::STRTAB_BASE_CFG_FMT.get(cfg) == 1) {
+    const unsigned split = static_cast<unsigned>(regf::STRTAB_BASE_CFG_SPLIT.get(cfg));
+    const uint64_t l1 = base + 8 * uint64_t{sid >> split};
+    words.push_back(l1);
+    ste = l1std::L2Ptr.in_place(st.mem.peek64(l1)) + 64 * uint64_t{sid & ((1u << split) - 1)};
+  }
+  for (unsigned i = 0; i < 8; ++i) words.push_back(ste + 8 * i);
+  return words;
+}
+
+// Isolation: no StreamID but the surviving ones reaches memory, at any state after the kexec. One query per
+// distinct configuration: StreamIDs whose L1 descriptor and STE are known (preserved, or written since) and
+// equal translate alike but for the StreamID itself, so one of them stands for all; a StreamID whose words are
+// lost is a query of its own.
+void prove_isolation(const Ctx& x, InvariantResult& iso) {
+  std::set<uint32_t> surviving;
+  for (const auto& s : x.plan.msg.stream()) surviving.insert(s.sid());
+  for (const State& st : x.run.after) {
+    const std::set<uint64_t> kept = kept_at(x.run, st.step);
+    const unsigned log2size = static_cast<unsigned>(regf::STRTAB_BASE_CFG_LOG2SIZE.get(st.regs.strtab_base_cfg));
+    const uint64_t count = uint64_t{1} << std::min(log2size, 20u);
+    std::set<std::vector<uint64_t>> seen;
+    unsigned queries = 0;
+    for (uint64_t sid = 0; sid < count; ++sid) {
+      if (surviving.count(uint32_t(sid))) continue;
+      auto words = ste_words(st, uint32_t(sid));
+      if (!words) break;
+      bool known = true;
+      std::vector<uint64_t> key;
+      for (uint64_t a : *words) {
+        known &= kept.count(a >> 12) || st.written.count(a >> 3);
+        key.push_back(st.mem.peek64(a));
+      }
+      if (known && !seen.insert(key).second) continue;
+      if (++queries % 16 == 0) x.progress(fmt::format("isolation: {}, StreamID {:#x}", st.label, sid));
+      z3::context c;
+      z3enc::SymTransaction t = z3enc::SymTransaction::symbolic(c, "t");
+      t.sid = c.bv_val(sid, 32);
+      z3enc::SymbolicMemory after(c, st.mem, kept, st.written, "junk");
+      z3enc::SymOutcome n = z3enc::encode_translation(c, config_of(x.run.features, st.regs), after, t);
+      const auto t0 = Clock::now();
+      std::optional<z3::model> m;
+      const z3::check_result r = check(c, n.success(), m);
+      iso.seconds += since(t0);
+      if (r == z3::unsat) continue;
+      iso.proved = false;
+      if (r == z3::unknown) {
+        iso.detail = fmt::format("unknown (Z3 gave up) for StreamID {:#x} {}", sid, st.label);
+        return;
+      }
+      iso.cex = extract(*m, t, after, n, st);
+      iso.cex->violates = "a stream that does not survive reaches memory";
+      iso.detail = fmt::format("StreamID {:#x} {}: {} ({}{})", sid, st.label, iso.cex->violates, iso.cex->expected,
+                               known ? "" : "; its STE is in memory that was not preserved");
+      return;
+    }
+  }
+}
+
+// Hitless updates: every per-qword mix of each write group, for each surviving stream.
+void prove_hitless(const Ctx& x, InvariantResult& hit) {
+  for (const WriteGroup& g : x.run.groups) {
+    for (const auto& s : x.plan.msg.stream()) {
+      x.progress(fmt::format("hitless: stream {:#x}, the {} qwords written up to step {}", s.sid(), g.words.size(), g.step));
+      z3::context c;
+      z3enc::SymTransaction t = stream_txn(c, s);
+      const std::set<uint64_t> kept = kept_at(x.run, g.step);
+      harness::SparseMemory after_mem = g.before.mem;
+      std::set<uint64_t> written = g.before.written;
+      for (const auto& [pa, v] : g.words) after_mem.poke64(pa, v.second), written.insert(pa >> 3);
+      z3enc::SymbolicMemory old_m(c, g.before.mem, kept, g.before.written, "junk");
+      z3enc::SymbolicMemory new_m(c, after_mem, kept, written, "junk");
+      z3enc::SymbolicMemory mix_m(c, after_mem, kept, written, "junk");
+      std::map<uint64_t, z3::expr> choice;
+      for (const auto& [pa, v] : g.words) {
+        z3::expr b = c.bool_const(fmt::format("new_{:x}", pa).c_str());
+        choice.emplace(pa, b);
+        mix_m.set_symbolic(pa >> 3, z3::ite(b, c.bv_val(v.second, 64), c.bv_val(v.first, 64)));
+      }
+      // The registers do not change within a group of memory writes.
+      const z3enc::SmmuConfig cfg = config_of(x.run.features, g.before.regs);
+      z3enc::SymOutcome o = z3enc::encode_translation(c, cfg, old_m, t);
+      z3enc::SymOutcome n = z3enc::encode_translation(c, cfg, new_m, t);
+      z3enc::SymOutcome mx = z3enc::encode_translation(c, cfg, mix_m, t);
+      z3::expr bad = !same(mx, o) && !same(mx, n);
+      if (breaking(s, g.step)) bad = bad && mx.success();
+      const auto t0 = Clock::now();
+      std::optional<z3::model> m;
+      const z3::check_result r = check(c, bad, m);
+      hit.seconds += since(t0);
+      if (r == z3::unsat) continue;
+      hit.proved = false;
+      if (r == z3::unknown) {
+        hit.detail = fmt::format("unknown (Z3 gave up) for stream {:#x} up to step {}", s.sid(), g.step);
+        return;
+      }
+      State mixed{g.step, fmt::format("during step {} (a mix of the writes before its CMD_SYNC)", g.step), g.before.regs,
+                  after_mem, written};
+      hit.cex = extract(*m, t, mix_m, mx, mixed);
+      for (const auto& [pa, b] : choice) {
+        const auto& v = g.words.at(pa);
+        hit.cex->mix[pa] = m->eval(b, true).is_true() ? v.second : v.first;
+      }
+      std::string took;
+      for (const auto& [pa, b] : choice) took += fmt::format(" {:#x}:{}", pa, m->eval(b, true).is_true() ? "new" : "old");
+      auto oo = z3enc::evaluate(o, &*m), nn = z3enc::evaluate(n, &*m);
+      hit.cex->violates = fmt::format("the mixed state translates differently from both the old ({}) and the new ({})",
+                                      oo ? describe(*oo) : "?", nn ? describe(*nn) : "?");
+      hit.detail = fmt::format("stream {:#x} at {:#x} during step {}: {} gives {}; qwords{}", s.sid(), hit.cex->txn.addr, g.step,
+                               hit.cex->violates, hit.cex->expected, took);
+      return;
+    }
+  }
+}
+
+// Write containment: while the event queue is enabled and still where the old kernel put it, or an MSI is
+// enabled at an address the old kernel set, every page the SMMU may write must be preserved and not reclaimed.
+void check_writes(const Ctx& x, InvariantResult& res) {
+  const ref::Registers& old = x.run.at_kexec.regs;
+  for (const State& st : x.run.after) {
+    const std::set<uint64_t> kept = kept_at(x.run, st.step);
+    const uint32_t en = st.regs.cr0ack;
+    auto need = [&](uint64_t base, uint64_t size, const char* what) {
+      for (uint64_t a = base & ~uint64_t{0xFFF}; a < base + size; a += 0x1000)
+        if (!kept.count(a >> 12)) {
+          if (res.proved)
+            res.detail = fmt::format("{}: {} at {:#x} may be written by the SMMU, and page {:#x} is {}", st.label, what, base, a,
+                                     x.run.preserved.count(a >> 12) ? "reclaimed" : "not preserved");
+          res.proved = false;
+          return;
+        }
+    };
+    if (regf::CR0_EVENTQEN.get(en) && st.regs.eventq_base == old.eventq_base)
+      need(regf::QUEUE_BASE_ADDR.in_place(st.regs.eventq_base), uint64_t{32} << regf::QUEUE_BASE_LOG2SIZE.get(st.regs.eventq_base),
+           "the event queue (§7.2: records are written at EVENTQ_PROD while EVENTQEN = 1)");
+    if (regf::IRQ_CTRL_EVENTQ_IRQEN.get(st.regs.irq_ctrlack) && st.regs.eventq_irq_cfg0 == old.eventq_irq_cfg0 && x.run.features.msi)
+      need(regf::IRQ_CFG0_ADDR.in_place(st.regs.eventq_irq_cfg0), 4, "the event queue MSI (§6.3.30)");
+    if (regf::IRQ_CTRL_GERROR_IRQEN.get(st.regs.irq_ctrlack) && st.regs.gerror_irq_cfg0 == old.gerror_irq_cfg0 && x.run.features.msi)
+      need(regf::IRQ_CFG0_ADDR.in_place(st.regs.gerror_irq_cfg0), 4, "the GERROR MSI (§6.3.21)");
+    if (!res.proved) return;
+  }
+}
+
+}  // namespace
+
+std::vector<InvariantResult> prove(const LoadedPlan& plan, const PlanRun& run, const Progress& progress) {
+  Ctx x{plan, run, progress};
+  std::vector<InvariantResult> out;
+  for (int i = smmucheck::Invariant_MIN; i <= smmucheck::Invariant_MAX; ++i) out.push_back({smmucheck::Invariant(i)});
+  auto r = [&](smmucheck::Invariant i) -> InvariantResult& { return out[i]; };
+  prove_streams(x, r(smmucheck::CONTINUITY), r(smmucheck::FOOTPRINT), r(smmucheck::DMA_CONTAINMENT));
+  prove_isolation(x, r(smmucheck::ISOLATION));
+  prove_hitless(x, r(smmucheck::HITLESS));
+
+  auto& legal = r(smmucheck::LEGAL_PROGRAMMING);
+  if (!run.illegal.empty()) {
+    legal.proved = false;
+    legal.detail = fmt::format("step {}: {}", run.illegal[0].step, run.illegal[0].what);
+  }
+  check_writes(x, r(smmucheck::WRITE_CONTAINMENT));
+  auto& caching = r(smmucheck::CACHING);
+  if (!run.uncovered.empty()) {
+    const auto& u = run.uncovered[0];
+    caching.proved = false;
+    caching.detail = fmt::format("step {}: the DMA of StreamID {:#x} at {:#x} relies on the word at {:#x}, changed with no "
+                                 "completed invalidation covering it since (specs/coverage)", u.step, u.sid, u.addr, u.word);
+  }
+  return out;
+}
+
+}  // namespace smmu::plan
