@@ -98,6 +98,21 @@ int main(int argc, char** argv) {
   triage->add_option("--corpus", triage_opts.corpus, "where --promote adds them (default <source>/corpus/regressions)");
   triage->add_flag("--json", triage_opts.json, "machine-readable output");
 
+  // ---- smmucheck hitless (harness/cli/hitless.cpp) ----
+  HitlessOptions hitless_opts;
+  CLI::App* hitless = app.add_subcommand(
+      "hitless", "the hitless writer's 64-bit write, CFGI and CMD_SYNC sequence for an STE or CD update, and whether "
+                 "every entry the SMMU can observe meanwhile is the old or the new one on the bits it uses");
+  hitless->footer("Entries are protobuf text format (harness/driver/entry.proto; examples in corpus/hitless/).\n"
+                  "Exit: 0 hitless, 1 not hitless (the writer passes through an invalid entry, or worse), 2 bad input.");
+  hitless->add_option("--old", hitless_opts.old_path, "the entry in memory now")->required();
+  hitless->add_option("--new", hitless_opts.new_path, "the entry to install")->required();
+  hitless->add_option("--kind", hitless_opts.kind, "ste or cd (default: what the files say)");
+  hitless->add_option("--sid", hitless_opts.sid, "StreamID for the CFGI commands")->default_val(0);
+  hitless->add_option("--ssid", hitless_opts.ssid, "SubstreamID for CMD_CFGI_CD")->default_val(0);
+  hitless->add_flag("--json", hitless_opts.json, "machine-readable output");
+  // ---- end smmucheck hitless ----
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -112,5 +127,6 @@ int main(int argc, char** argv) {
   if (bench->parsed()) return bench_models(bench_seconds, bench_workloads);
   if (fuzz->parsed()) return fuzz_campaign(fuzz_opts);
   if (triage->parsed()) return triage_campaign(triage_opts);
+  if (hitless->parsed()) return hitless_command(hitless_opts);
   return kExitInputError;
 }
