@@ -65,6 +65,7 @@ struct HitlessOptions {
   std::string old_path, new_path;
   std::string kind;                  // "ste", "cd", or empty: the files say
   uint32_t sid = 0, ssid = 0;        // for the printed CFGI commands
+  std::string break_via = "invalid"; // a breaking STE update passes through: "invalid" (V = 0) or "abort"
   bool json = false;
 };
 int hitless_command(const HitlessOptions& opts);

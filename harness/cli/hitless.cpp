@@ -72,6 +72,12 @@ int hitless_command(const HitlessOptions& opts) {
       return kExitInputError;
     }
   }
+  driver::BreakVia via = driver::BreakVia::Invalid;
+  if (opts.break_via == "abort") via = driver::BreakVia::Abort;
+  else if (opts.break_via != "invalid") {
+    fmt::print(stderr, "--break-via: '{}' is not invalid or abort\n", opts.break_via);
+    return kExitInputError;
+  }
   std::vector<InputError> errors;
   auto old_entry = driver::load_entry(opts.old_path, kind, errors);
   std::optional<driver::EntryFile> new_entry;
@@ -83,6 +89,8 @@ int hitless_command(const HitlessOptions& opts) {
     if (old_entry->has_world && new_entry->has_world && old_entry->world != new_entry->world)
       errors.push_back({opts.new_path, 0, 0, "stream_world: differs from the stream_world of " + opts.old_path});
   }
+  if (old_entry && via == driver::BreakVia::Abort && old_entry->kind != EntryKind::Ste)
+    errors.push_back({opts.old_path, 0, 0, "--break-via abort: only an STE has an abort configuration (§5.2 Config)"});
   if (!errors.empty() || !old_entry || !new_entry) {
     for (const auto& e : errors) fmt::print(stderr, "{}\n", e.to_string());
     return kExitInputError;
@@ -92,7 +100,7 @@ int hitless_command(const HitlessOptions& opts) {
   ctx.world = old_entry->has_world ? old_entry->world : new_entry->world;
   const EntryKind k = old_entry->kind;
 
-  const driver::WritePlan plan = driver::plan_entry_update(k, old_entry->words, new_entry->words, ctx);
+  const driver::WritePlan plan = driver::plan_entry_update(k, old_entry->words, new_entry->words, ctx, via);
   const driver::HitlessReport report = driver::check_hitless(k, old_entry->words, new_entry->words, plan.groups, ctx);
   const auto used_old = driver::used_bits(k, old_entry->words, ctx);
   const auto used_new = driver::used_bits(k, new_entry->words, ctx);

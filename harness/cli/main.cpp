@@ -110,6 +110,9 @@ int main(int argc, char** argv) {
   hitless->add_option("--kind", hitless_opts.kind, "ste or cd (default: what the files say)");
   hitless->add_option("--sid", hitless_opts.sid, "StreamID for the CFGI commands")->default_val(0);
   hitless->add_option("--ssid", hitless_opts.ssid, "SubstreamID for CMD_CFGI_CD")->default_val(0);
+  hitless->add_option("--break-via", hitless_opts.break_via,
+                      "where no hitless sequence exists, pass through: invalid (V = 0) or abort (STE Config = 0b000)")
+      ->default_val("invalid");
   hitless->add_flag("--json", hitless_opts.json, "machine-readable output");
   // ---- end smmucheck hitless ----
 

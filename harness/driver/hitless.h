@@ -17,8 +17,9 @@
 //      entry on every bit the new entry uses.
 //   3. write the remaining qwords (only bits the new entry does not use differ); CFGI, CMD_SYNC.
 // Otherwise no sequence of single qword writes stays hitless, and the writer breaks before make with the
-// §3.21.3.1 procedures: V = 0 (CFGI, SYNC), every other bit (CFGI, SYNC), V = 1 (CFGI, SYNC). Empty groups
-// are skipped, so the writer uses 0 to 3 syncs either way.
+// §3.21.3.1 procedures: V = 0 (CFGI, SYNC), every other bit (CFGI, SYNC), V = 1 (CFGI, SYNC); or, for an
+// STE, the same through an abort STE (Config = 0b000 in place of V = 0). Empty groups are skipped, so the
+// writer uses 0 to 3 syncs either way.
 #pragma once
 
 #include <cstdint>
@@ -47,7 +48,13 @@ struct WritePlan {
   unsigned syncs() const { return static_cast<unsigned>(groups.size()); }
 };
 
-WritePlan plan_entry_update(EntryKind kind, const Words8& old_entry, const Words8& new_entry, const UsedContext& ctx);
+// How a breaking update blocks traffic meanwhile: through V = 0 (§3.21.3.1; transactions record C_BAD_STE or
+// C_BAD_CD), or, for an STE, through an abort STE (V = 1, Config = 0b000: aborted without an event, §5.2
+// Config), which a handover plan may prefer so that a device's retries do not fill the event queue.
+enum class BreakVia : uint8_t { Invalid, Abort };
+
+WritePlan plan_entry_update(EntryKind kind, const Words8& old_entry, const Words8& new_entry, const UsedContext& ctx,
+                            BreakVia via = BreakVia::Invalid);
 
 // ---- The checker: every observable state of a sequence of write groups ----
 
@@ -94,7 +101,8 @@ std::array<uint64_t, 2> cfgi_for(EntryKind kind, uint32_t sid, uint32_t ssid);
 // The writer's sequence as scenario steps: per group, one mem_write step per qword at entry_pa + 8 * q, then
 // one commands step with the CFGI and CMD_SYNC.
 std::vector<smmucheck::Step> rewrite_entry(EntryKind kind, uint64_t entry_pa, uint32_t sid, uint32_t ssid,
-                                           const Words8& old_entry, const Words8& new_entry, const UsedContext& ctx);
+                                           const Words8& old_entry, const Words8& new_entry, const UsedContext& ctx,
+                                           BreakVia via = BreakVia::Invalid);
 std::vector<smmucheck::Step> plan_steps(EntryKind kind, uint64_t entry_pa, uint32_t sid, uint32_t ssid,
                                         const WritePlan& plan);
 

@@ -22,7 +22,8 @@ void emit_group(WritePlan& plan, Words8& from, const Words8& to) {
 
 }  // namespace
 
-WritePlan plan_entry_update(EntryKind kind, const Words8& old_entry, const Words8& new_entry, const UsedContext& ctx) {
+WritePlan plan_entry_update(EntryKind kind, const Words8& old_entry, const Words8& new_entry, const UsedContext& ctx,
+                            BreakVia via) {
   WritePlan plan;
   Words8 mem = old_entry;
   const Words8 used_old = used_bits(kind, old_entry, ctx);
@@ -44,15 +45,21 @@ WritePlan plan_entry_update(EntryKind kind, const Words8& old_entry, const Words
     emit_group(plan, mem, new_entry);  // step 3: only bits the new entry does not use differ
     return plan;
   }
-  // Break before make (§3.21.3.1): invalidate, fill in every field with V = 0, then set V.
+  // Break before make (§3.21.3.1): invalidate, fill in every field with V = 0, then set V. Through an abort
+  // STE instead, Config = 0b000 plays the part of V = 0: the SMMU then uses V, Config and CONT only (§5.2).
   plan.breaking = true;
-  const Field& v = valid_field(kind);
-  Words8 invalid = mem;
-  v.set(std::span<uint64_t>(invalid), 0);
-  emit_group(plan, mem, invalid);
-  Words8 filled = new_entry;
-  v.set(std::span<uint64_t>(filled), 0);
-  emit_group(plan, mem, filled);
+  const bool abort = via == BreakVia::Abort && kind == EntryKind::Ste;
+  auto blocked = [&](Words8 e) {
+    if (abort) {
+      ste::V.set(std::span<uint64_t>(e), 1);
+      ste::Config.set(std::span<uint64_t>(e), 0b000);
+    } else {
+      valid_field(kind).set(std::span<uint64_t>(e), 0);
+    }
+    return e;
+  };
+  emit_group(plan, mem, blocked(mem));
+  emit_group(plan, mem, blocked(new_entry));
   emit_group(plan, mem, new_entry);
   return plan;
 }
@@ -86,8 +93,9 @@ std::vector<smmucheck::Step> plan_steps(EntryKind kind, uint64_t entry_pa, uint3
 }
 
 std::vector<smmucheck::Step> rewrite_entry(EntryKind kind, uint64_t entry_pa, uint32_t sid, uint32_t ssid,
-                                           const Words8& old_entry, const Words8& new_entry, const UsedContext& ctx) {
-  return plan_steps(kind, entry_pa, sid, ssid, plan_entry_update(kind, old_entry, new_entry, ctx));
+                                           const Words8& old_entry, const Words8& new_entry, const UsedContext& ctx,
+                                           BreakVia via) {
+  return plan_steps(kind, entry_pa, sid, ssid, plan_entry_update(kind, old_entry, new_entry, ctx, via));
 }
 
 }  // namespace smmu::driver

@@ -72,6 +72,25 @@ TEST(HitlessWriter, NestedToNestedWithAnotherVmidAndS2ttbBreaks) {
   expect_plan(EntryKind::Ste, ste_nested(kS1, kS2), ste_nested(kS1, other), {Verdict::Breaking, 3, {2, 3}});
 }
 
+// The same update through an abort STE (§5.2 Config = 0b000) instead of V = 0: the SMMU sees the old entry,
+// abort STEs, or the new entry.
+TEST(HitlessWriter, BreakingThroughAnAbortSte) {
+  S2Config other = kS2;
+  other.ttb = 0x4001'0000;
+  other.vmid = 2;
+  const Words8 o = ste_nested(kS1, kS2), n = ste_nested(kS1, other);
+  const WritePlan plan = plan_entry_update(EntryKind::Ste, o, n, kCtx, BreakVia::Abort);
+  EXPECT_TRUE(plan.breaking);
+  EXPECT_EQ(plan.syncs(), 3u);
+  const HitlessReport r = check_hitless(EntryKind::Ste, o, n, plan.groups, kCtx);
+  EXPECT_EQ(r.verdict, Verdict::Breaking);
+  EXPECT_TRUE(r.reaches_new);
+  ASSERT_TRUE(r.first_blocking.has_value());
+  const std::span<const uint64_t> b(r.first_blocking->entry);
+  EXPECT_EQ(ste::V.get(b), 1u);
+  EXPECT_EQ(ste::Config.get(b), 0u);
+}
+
 // §3.21.3.1 initialisation: fill in every field with V = 0, sync, then V = 1.
 TEST(HitlessWriter, InvalidToValidIsTheInitialisationProcedure) {
   const Words8 n = ste_nested(kS1, kS2);
