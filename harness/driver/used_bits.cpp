@@ -93,10 +93,9 @@ Words8 ste_used_bits(const Words8& e, const Features& f, std::vector<UsedField>*
     for (const Field* x : {&ste::S2T0SZ, &ste::S2SL0, &ste::S2IR0, &ste::S2OR0, &ste::S2SH0, &ste::S2TG, &ste::S2PS,
                            &ste::S2AA64, &ste::S2ENDI, &ste::S2AFFD, &ste::S2PTW, &ste::S2S, &ste::S2R, &ste::S2TTB})
       c.add(*x, "§5.2: an S2 field, stage 2 translates");
-    if (f.httu) {
-      c.add(ste::S2HA, "§5.2 S2HA: stage 2 translates, IDR0.HTTU != 0");
-      c.add(ste::S2HD, "§5.2 S2HD: stage 2 translates, IDR0.HTTU != 0");
-    }
+    // §5.2 S2HA/S2HD: ILLEGAL to set without IDR0.HTTU support (validity), so used whenever stage 2 is.
+    c.add(ste::S2HA, "§5.2 S2HA: stage 2 translates (validity against IDR0.HTTU)");
+    c.add(ste::S2HD, "§5.2 S2HD: stage 2 translates (validity against IDR0.HTTU)");
     // §5.2 S2FWB: RES0 before SMMUv3.2 and without IDR3.FWB.
     if (f.fwb) c.add(ste::S2FWB, "§5.2 S2FWB: stage 2 translates, IDR3.FWB == 1");
     // §5.2 S2DS, S2SL0_2: only with IDR5.DS == 1 (LPA2).

@@ -5,62 +5,18 @@
 
 #include <google/protobuf/text_format.h>
 
-#include "harness/diff/diff_runner.h"
-#include "harness/driver/hitless.h"
-#include "harness/runner/runner.h"
 #include "optimized/smmu.h"
+#include "tests/hitless/live_streams.h"
 
 namespace smmu::driver {
 namespace {
 
 using harness::LoadedScenario;
+using hitless_test::kLiveSetup;
+using hitless_test::parse_live;
 
-// Streams 3..6 through four domains that map IOVA 0x10000000 to four different PAs.
-const char* kSetup = R"(
-step { driver { init {} } }
-step { driver { domain { id: 1 stage: STAGE1 asid: 5 vmid: 1 } } }
-step { driver { map { domain: 1 iova: 0x10000000 pa: 0x80000000 perms: "rwu" } } }
-step { driver { domain { id: 2 stage: STAGE2 vmid: 1 } } }
-step { driver { map { domain: 2 iova: 0x10000000 pa: 0x90000000 } } }
-step { driver { domain { id: 3 stage: NESTED asid: 5 vmid: 1 } } }
-step { driver { map { domain: 3 iova: 0x10000000 ipa: 0x20000000 pa: 0xA0000000 perms: "rwu" } } }
-step { driver { domain { id: 4 stage: STAGE1 asid: 5 vmid: 1 } } }
-step { driver { map { domain: 4 iova: 0x10000000 pa: 0xB0000000 perms: "rwu" } } }
-step { driver { attach { sid: 3 domain: 1 } } }
-step { driver { attach { sid: 4 domain: 2 } } }
-step { driver { attach { sid: 5 domain: 3 } } }
-step { driver { attach { sid: 6 domain: 4 } } }
-)";
-constexpr uint64_t kIova = 0x10000010;
-
-LoadedScenario parse(const std::string& text) {
-  std::vector<harness::InputError> errors;
-  auto s = harness::parse_scenario(text, "rewrite.textproto", errors);
-  EXPECT_TRUE(s.has_value()) << (errors.empty() ? "" : errors[0].to_string());
-  return s ? *s : LoadedScenario{};
-}
-
-class Rewrite : public ::testing::Test {
+class Rewrite : public hitless_test::LiveStreams {
  protected:
-  void SetUp() override {
-    scenario_ = parse(kSetup);
-    run_ = std::make_unique<harness::ScenarioRun>(scenario_, harness::reference_factory());
-    for (int i = 0; i < scenario_.msg.step_size(); ++i) {
-      auto r = run_->run_step(i);
-      ASSERT_TRUE(std::holds_alternative<harness::StepObservation>(r)) << std::get<std::string>(r);
-    }
-    const uint64_t base = run_->model().mmio_read(reg::STRTAB_BASE.offset, 8);
-    strtab_ = regf::STRTAB_BASE_ADDR.in_place(base);
-  }
-  uint64_t ste_pa(uint32_t sid) const { return strtab_ + 64 * uint64_t{sid}; }  // the driver's linear table
-  Words8 read(uint64_t pa) {
-    Words8 w{};
-    for (unsigned q = 0; q < 8; ++q) w[q] = run_->memory().peek64(pa + 8 * q);
-    return w;
-  }
-  uint64_t cd_pa(uint32_t sid) { return ste::S1ContextPtr.in_place(std::span<const uint64_t>(read(ste_pa(sid)))); }
-  Outcome dma(uint32_t sid) { return run_->model().translate(Transaction{.sid = sid, .addr = kIova}, nullptr); }
-
   // Applies `steps`, checking after each that stream 3 translates to `old_pa` or `new_pa`, and at the end to
   // `new_pa`, with no command error.
   void apply(const std::vector<smmucheck::Step>& steps, uint64_t old_pa, uint64_t new_pa) {
@@ -86,10 +42,6 @@ class Rewrite : public ::testing::Test {
           n += c.raw_size() && cmd::Opcode.get(c.raw(0)) == static_cast<uint8_t>(Opcode::CMD_SYNC);
     return n;
   }
-
-  LoadedScenario scenario_;
-  std::unique_ptr<harness::ScenarioRun> run_;
-  uint64_t strtab_ = 0;
 };
 
 TEST_F(Rewrite, Stage1ToStage2OnTheReferenceModel) {
@@ -120,7 +72,7 @@ TEST_F(Rewrite, CdWithNewTtb0OnTheReferenceModel) {
 // written after them, and the optimized model (IOTLB, configuration caches) agrees under the caching rule.
 TEST_F(Rewrite, AsAScenarioTheOptimizedModelAgrees) {
   const UsedContext ctx{scenario_.features};
-  std::string text = kSetup;
+  std::string text = kLiveSetup;
   text += "step { dma { sid: 3 addr: 0x10000010 expect { result: SUCCESS pa: 0x80000010 } } }\n";
   for (const auto& s : rewrite_entry(EntryKind::Ste, ste_pa(3), 3, 0, read(ste_pa(3)), read(ste_pa(5)), ctx)) {
     std::string one;
@@ -131,7 +83,7 @@ TEST_F(Rewrite, AsAScenarioTheOptimizedModelAgrees) {
     text += "step { dma { sid: 3 addr: 0x10000010 } }\n";  // compared between the models, no expectation
   }
   text += "step { dma { sid: 3 addr: 0x10000010 expect { result: SUCCESS pa: 0xA0000010 } } }\n";
-  const LoadedScenario s = parse(text);
+  const LoadedScenario s = parse_live(text);
   harness::ModelSpec opt{"opt", [](const Features& f, Memory& m) { return std::make_unique<opt::OptimizedSmmu>(f, m); }};
   auto r = harness::run_diff(s, {opt});
   ASSERT_TRUE(std::holds_alternative<harness::DiffResult>(r)) << std::get<std::string>(r);
