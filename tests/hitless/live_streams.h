@@ -36,8 +36,10 @@ inline harness::LoadedScenario parse_live(const std::string& text) {
 
 class LiveStreams : public ::testing::Test {
  protected:
+  // A `features { ... }` block for the scenario; smmucheck's defaults unless a test asks.
+  virtual std::string features_text() const { return ""; }
   void SetUp() override {
-    scenario_ = parse_live(kLiveSetup);
+    scenario_ = parse_live(features_text() + kLiveSetup);
     run_ = std::make_unique<harness::ScenarioRun>(scenario_, harness::reference_factory());
     for (int i = 0; i < scenario_.msg.step_size(); ++i) {
       auto r = run_->run_step(i);

@@ -82,5 +82,28 @@ TEST_F(UsedBitsOnReference, AbortAndBypassStes) {
 TEST_F(UsedBitsOnReference, Stage1Cd) { check(EntryKind::Cd, 3, cd_pa(3), 300); }
 TEST_F(UsedBitsOnReference, NestedCd) { check(EntryKind::Cd, 5, cd_pa(5), 300); }
 
+// The same with fewer features: no substreams, no Hyp (STRW RES0), no attribute overrides (STE.MTCFG,
+// SHCFG, PRIVCFG... RES0), no HAD.
+class UsedBitsOnNarrowReference : public UsedBitsOnReference {
+ protected:
+  std::string features_text() const override {
+    return R"(features { set { name: "IDR1.SSIDSIZE" value: 0 } set { name: "IDR0.HYP" value: 0 }
+                         set { name: "IDR1.ATTR_TYPES_OVR" value: 0 } set { name: "IDR1.ATTR_PERMS_OVR" value: 0 }
+                         set { name: "IDR3.HAD" value: 0 } })";
+  }
+};
+
+TEST_F(UsedBitsOnNarrowReference, Stes) {
+  ASSERT_EQ(scenario_.features.ssidsize, 0u);
+  ASSERT_FALSE(scenario_.features.attr_types_ovr);
+  for (uint32_t sid : {3u, 4u, 5u}) check(EntryKind::Ste, sid, ste_pa(sid), 200);
+  write(ste_pa(8), ste_bypass());
+  check(EntryKind::Ste, 8, ste_pa(8), 200);
+}
+TEST_F(UsedBitsOnNarrowReference, Cds) {
+  check(EntryKind::Cd, 3, cd_pa(3), 200);
+  check(EntryKind::Cd, 5, cd_pa(5), 200);
+}
+
 }  // namespace
 }  // namespace smmu::driver
