@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -88,9 +89,12 @@ struct HitlessReport {
 
 // Enumerates every per-qword mix within each sync interval. At most `max_states` states are enumerated in
 // one interval; past that the report carries an error rather than a verdict.
+// `visit`, when given, sees every observable state with its verdict (Hitless: the old or the new entry on
+// the bits it uses; Breaking: blocks traffic; NotHitless: neither), e.g. to replay it in a model.
+using StateVisitor = std::function<void(const ObservedState&, Verdict)>;
 HitlessReport check_hitless(EntryKind kind, const Words8& old_entry, const Words8& new_entry,
                             const std::vector<WriteGroup>& groups, const UsedContext& ctx,
-                            uint64_t max_states = uint64_t{1} << 20);
+                            uint64_t max_states = uint64_t{1} << 20, const StateVisitor& visit = nullptr);
 
 // ---- The driver-library hook ----
 

@@ -25,7 +25,8 @@ struct Candidate {
 }  // namespace
 
 HitlessReport check_hitless(EntryKind kind, const Words8& old_entry, const Words8& new_entry,
-                            const std::vector<WriteGroup>& groups, const UsedContext& ctx, uint64_t max_states) {
+                            const std::vector<WriteGroup>& groups, const UsedContext& ctx, uint64_t max_states,
+                            const StateVisitor& visit) {
   HitlessReport r;
   r.syncs = static_cast<unsigned>(groups.size());
   Words8 mem = old_entry;
@@ -74,12 +75,17 @@ HitlessReport check_hitless(EntryKind kind, const Words8& old_entry, const Words
         same_old &= s.differs_old[q] == 0;
         same_new &= s.differs_new[q] == 0;
       }
-      if (same_old || same_new) continue;
+      if (same_old || same_new) {
+        if (visit) visit(s, Verdict::Hitless);
+        continue;
+      }
       if (blocks_traffic(kind, s.entry)) {
+        if (visit) visit(s, Verdict::Breaking);
         if (!r.first_blocking) r.first_blocking = s;
         if (r.verdict == Verdict::Hitless) r.verdict = Verdict::Breaking;
         continue;
       }
+      if (visit) visit(s, Verdict::NotHitless);
       if (!r.first_bad) r.first_bad = s;
       r.verdict = Verdict::NotHitless;
     }
