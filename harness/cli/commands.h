@@ -66,6 +66,7 @@ struct HitlessOptions {
   std::string kind;                  // "ste", "cd", or empty: the files say
   uint32_t sid = 0, ssid = 0;        // for the printed CFGI commands
   std::string break_via = "invalid"; // a breaking STE update passes through: "invalid" (V = 0) or "abort"
+  std::string sequence_path;         // check this write sequence (entry.proto WriteSequence), not the writer's
   bool json = false;
 };
 int hitless_command(const HitlessOptions& opts);

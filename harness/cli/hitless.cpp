@@ -100,7 +100,15 @@ int hitless_command(const HitlessOptions& opts) {
   ctx.world = old_entry->has_world ? old_entry->world : new_entry->world;
   const EntryKind k = old_entry->kind;
 
-  const driver::WritePlan plan = driver::plan_entry_update(k, old_entry->words, new_entry->words, ctx, via);
+  driver::WritePlan plan = driver::plan_entry_update(k, old_entry->words, new_entry->words, ctx, via);
+  if (!opts.sequence_path.empty()) {  // the user's sequence instead of the writer's
+    auto groups = driver::load_sequence(opts.sequence_path, new_entry->words, errors);
+    if (!groups) {
+      for (const auto& e : errors) fmt::print(stderr, "{}\n", e.to_string());
+      return kExitInputError;
+    }
+    plan = driver::WritePlan{.groups = std::move(*groups)};
+  }
   const driver::HitlessReport report = driver::check_hitless(k, old_entry->words, new_entry->words, plan.groups, ctx);
   const auto used_old = driver::used_bits(k, old_entry->words, ctx);
   const auto used_new = driver::used_bits(k, new_entry->words, ctx);
@@ -118,6 +126,7 @@ int hitless_command(const HitlessOptions& opts) {
                      {"states", report.states},
                      {"reaches_new", report.reaches_new},
                      {"critical_qwords", plan.critical_qwords},
+                     {"sequence", opts.sequence_path.empty() ? "writer" : opts.sequence_path},
                      {"used_old", fields_of(k, used_old)},
                      {"used_new", fields_of(k, used_new)}};
     if (k == EntryKind::Cd) j["stream_world"] = driver::stream_world_name(ctx.world);
@@ -142,7 +151,9 @@ int hitless_command(const HitlessOptions& opts) {
   fmt::print("new: {}\n     {}\n", hex_words(new_entry->words), format_fields(driver::entry_fields(k), new_entry->words));
   fmt::print("used by the old entry: {}\n", join(fields_of(k, used_old)));
   fmt::print("used by the new entry: {}\n", join(fields_of(k, used_new)));
-  if (plan.critical_qwords.size() > 1) {
+  if (!opts.sequence_path.empty()) {
+    // A given sequence: the writer's analysis does not apply.
+  } else if (plan.critical_qwords.size() > 1) {
     std::vector<std::string> qs;
     for (unsigned q : plan.critical_qwords) qs.push_back(fmt::format("q{}", q));
     fmt::print("the new entry's used bits differ from the old entry's in {} qwords ({}): no sequence of 64-bit "
@@ -152,7 +163,8 @@ int hitless_command(const HitlessOptions& opts) {
     fmt::print("critical qword: q{} (§3.21.3: one single-copy atomic write switches the configuration)\n",
                plan.critical_qwords[0]);
   }
-  fmt::print("sequence ({} groups):\n", plan.groups.size());
+  fmt::print("{} ({} groups):\n", opts.sequence_path.empty() ? "the writer's sequence" : "sequence of " + opts.sequence_path,
+             plan.groups.size());
   for (size_t g = 0; g < plan.groups.size(); ++g) {
     fmt::print("  group {}:\n", g + 1);
     for (const auto& w : plan.groups[g]) fmt::print("    write q{} = {:#018x}\n", w.qword, w.value);

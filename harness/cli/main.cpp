@@ -113,6 +113,8 @@ int main(int argc, char** argv) {
   hitless->add_option("--break-via", hitless_opts.break_via,
                       "where no hitless sequence exists, pass through: invalid (V = 0) or abort (STE Config = 0b000)")
       ->default_val("invalid");
+  hitless->add_option("--sequence", hitless_opts.sequence_path,
+                      "check this write sequence (groups of qword writes, harness/driver/entry.proto) instead of the writer's");
   hitless->add_flag("--json", hitless_opts.json, "machine-readable output");
   // ---- end smmucheck hitless ----
 

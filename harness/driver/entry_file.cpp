@@ -113,6 +113,53 @@ std::optional<EntryFile> parse_entry(std::string_view text, const std::string& p
   return out;
 }
 
+std::optional<std::vector<WriteGroup>> parse_sequence(std::string_view text, const std::string& path,
+                                                      const Words8& new_entry, std::vector<harness::InputError>& errors) {
+  smmucheck::WriteSequence msg;
+  google::protobuf::TextFormat::Parser parser;
+  google::protobuf::TextFormat::ParseInfoTree tree;
+  Collector collector(path, errors);
+  parser.RecordErrorsTo(&collector);
+  parser.WriteLocationsTo(&tree);
+  const size_t before = errors.size();
+  if (!parser.ParseFromString(std::string(text), &msg)) {
+    if (errors.size() == before) errors.push_back({path, 0, 0, "not a valid write sequence"});
+    return std::nullopt;
+  }
+  const auto* group_field = msg.GetDescriptor()->FindFieldByName("group");
+  const auto* write_field = smmucheck::WriteGroup::descriptor()->FindFieldByName("write");
+  std::vector<WriteGroup> out;
+  for (int g = 0; g < msg.group_size(); ++g) {
+    WriteGroup group;
+    const auto* sub = tree.GetTreeForNested(group_field, g);
+    for (int j = 0; j < msg.group(g).write_size(); ++j) {
+      const auto& w = msg.group(g).write(j);
+      if (w.qword() >= 8) {
+        const auto loc = sub ? sub->GetLocation(write_field, j) : google::protobuf::TextFormat::ParseLocation();
+        errors.push_back({path, loc.line >= 0 ? loc.line + 1 : 0, loc.column + 1,
+                          fmt::format("group {} write {}: qword {} is not 0..7", g + 1, j + 1, w.qword())});
+        continue;
+      }
+      group.push_back({w.qword(), w.has_value() ? w.value() : new_entry[w.qword()]});
+    }
+    out.push_back(std::move(group));
+  }
+  if (errors.size() != before) return std::nullopt;
+  return out;
+}
+
+std::optional<std::vector<WriteGroup>> load_sequence(const std::string& path, const Words8& new_entry,
+                                                     std::vector<harness::InputError>& errors) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    errors.push_back({path, 0, 0, "cannot open the file"});
+    return std::nullopt;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_sequence(ss.str(), path, new_entry, errors);
+}
+
 std::optional<EntryFile> load_entry(const std::string& path, std::optional<EntryKind> kind,
                                     std::vector<harness::InputError>& errors, std::string_view kind_from) {
   std::ifstream in(path, std::ios::binary);

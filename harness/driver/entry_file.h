@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/driver/hitless.h"
 #include "harness/driver/used_bits.h"
 #include "harness/scenario/load.h"
 
@@ -30,6 +31,12 @@ std::optional<EntryFile> parse_entry(std::string_view text, const std::string& p
                                      std::vector<harness::InputError>& errors, std::string_view kind_from = "--kind");
 std::optional<EntryFile> load_entry(const std::string& path, std::optional<EntryKind> kind,
                                     std::vector<harness::InputError>& errors, std::string_view kind_from = "--kind");
+
+// A write sequence (entry.proto WriteSequence); a write without a value writes `new_entry`'s qword.
+std::optional<std::vector<WriteGroup>> parse_sequence(std::string_view text, const std::string& path,
+                                                      const Words8& new_entry, std::vector<harness::InputError>& errors);
+std::optional<std::vector<WriteGroup>> load_sequence(const std::string& path, const Words8& new_entry,
+                                                     std::vector<harness::InputError>& errors);
 
 std::optional<EntryKind> entry_kind_by_name(std::string_view name);      // "ste", "cd"
 std::optional<StreamWorld> stream_world_by_name(std::string_view name);  // "NS-EL1", "NS-EL2", "NS-EL2-E2H"

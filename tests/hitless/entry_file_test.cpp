@@ -81,6 +81,24 @@ TEST(EntryFile, MissingFile) {
   EXPECT_EQ(errors[0].file, "/nonexistent/e.txtpb");
 }
 
+TEST(WriteSequenceFile, WritesDefaultToTheNewEntry) {
+  Words8 n{};
+  for (unsigned q = 0; q < 8; ++q) n[q] = 0x100 + q;
+  std::vector<harness::InputError> errors;
+  const auto g = parse_sequence("group { write { qword: 3 } write { qword: 0 value: 7 } }\ngroup { }", "s.txtpb", n, errors);
+  ASSERT_TRUE(g.has_value()) << errors[0].to_string();
+  ASSERT_EQ(g->size(), 2u);
+  ASSERT_EQ((*g)[0].size(), 2u);
+  EXPECT_EQ((*g)[0][0].qword, 3u);
+  EXPECT_EQ((*g)[0][0].value, 0x103u);
+  EXPECT_EQ((*g)[0][1].value, 7u);
+  EXPECT_TRUE((*g)[1].empty());
+  EXPECT_FALSE(parse_sequence("group { write { qword: 9 } }", "s.txtpb", n, errors).has_value());
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors[0].message.find("qword 9"), std::string::npos);
+  EXPECT_EQ(errors[0].line, 1);
+}
+
 // Random bytes and mangled valid files: an error or an entry, never a crash (run under ASan and UBSan in CI).
 TEST(EntryFile, GarbageNeverCrashes) {
   const std::string valid = "kind: \"ste\"\nqword: 0x1\nfield { name: \"Config\" value: 6 }\n"
