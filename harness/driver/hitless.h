@@ -98,8 +98,10 @@ HitlessReport check_hitless(EntryKind kind, const Words8& old_entry, const Words
 
 // ---- The driver-library hook ----
 
-// The configuration invalidation of an entry: CMD_CFGI_STE (StreamID, Leaf = 1, §4.3.1) or CMD_CFGI_CD
-// (StreamID, SubstreamID, Leaf = 1, §4.3.3).
+// The configuration invalidation of an entry: CMD_CFGI_STE (StreamID, Leaf = 1, §4.3.1; it also invalidates
+// every CD cached through that StreamID) or CMD_CFGI_CD (StreamID, SubstreamID, Leaf = 1, §4.3.3). Neither
+// touches TLBs (§4.3.1 Note): a rewrite that changes a translation (new tables, VMID or ASID) still needs the
+// caller's TLB invalidation before anything relies on it; the writer only keeps the configuration hitless.
 std::array<uint64_t, 2> cfgi_for(EntryKind kind, uint32_t sid, uint32_t ssid);
 
 // The writer's sequence as scenario steps: per group, one mem_write step per qword at entry_pa + 8 * q, then
