@@ -48,6 +48,7 @@ void print_state(const char* title, EntryKind kind, const driver::ObservedState&
   fmt::print("  fields: {}\n", format_fields(driver::entry_fields(kind), w));
   fmt::print("  used bits differing from the old entry: {}\n", join(fields_of(kind, s.differs_old)));
   fmt::print("  used bits differing from the new entry: {}\n", join(fields_of(kind, s.differs_new)));
+  fmt::print("  used bits differing from both: {}\n", join(fields_of(kind, s.differs_both())));
 }
 
 nlohmann::json state_json(EntryKind kind, const driver::ObservedState& s) {
@@ -58,6 +59,7 @@ nlohmann::json state_json(EntryKind kind, const driver::ObservedState& s) {
   }
   j["differs_old"] = fields_of(kind, s.differs_old);
   j["differs_new"] = fields_of(kind, s.differs_new);
+  j["differs_both"] = fields_of(kind, s.differs_both());
   return j;
 }
 
@@ -156,8 +158,8 @@ int hitless_command(const HitlessOptions& opts) {
   } else if (plan.critical_qwords.size() > 1) {
     std::vector<std::string> qs;
     for (unsigned q : plan.critical_qwords) qs.push_back(fmt::format("q{}", q));
-    fmt::print("the new entry's used bits differ from the old entry's in {} qwords ({}): no sequence of 64-bit "
-               "writes keeps every observable entry old or new, so the writer breaks before make (§3.21.3.1)\n",
+    fmt::print("bits both entries use differ in {} qwords ({}): no sequence of 64-bit writes keeps every "
+               "observable entry old or new, so the writer breaks before make (§3.21.3.1)\n",
                qs.size(), join(qs));
   } else if (plan.critical_qwords.size() == 1) {
     fmt::print("critical qword: q{} (§3.21.3: one single-copy atomic write switches the configuration)\n",

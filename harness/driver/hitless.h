@@ -74,6 +74,11 @@ struct ObservedState {
   Words8 used{};         // used_bits(entry)
   Words8 differs_old{};  // used bits where the entry differs from the old entry
   Words8 differs_new{};  // used bits where it differs from the new entry
+  Words8 differs_both() const {
+    Words8 b{};
+    for (unsigned q = 0; q < 8; ++q) b[q] = differs_old[q] & differs_new[q];
+    return b;
+  }
 };
 
 struct HitlessReport {
