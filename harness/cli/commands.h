@@ -1,6 +1,7 @@
 // The smmucheck subcommands.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,17 @@ struct ProveOptions {
   double progress_seconds = 5;       // between progress lines (stderr)
 };
 int prove_plans(const ProveOptions& opts);
+// `smmucheck hitless` (harness/cli/hitless.cpp): the hitless writer's sequence for one STE or CD update and
+// the checker's verdict. Exit 0 hitless, 1 not hitless (breaking or worse), 2 bad input.
+struct HitlessOptions {
+  std::string old_path, new_path;
+  std::string kind;                  // "ste", "cd", or empty: the files say
+  uint32_t sid = 0, ssid = 0;        // for the printed CFGI commands
+  std::string break_via = "invalid"; // a breaking STE update passes through: "invalid" (V = 0) or "abort"
+  std::string sequence_path;         // check this write sequence (entry.proto WriteSequence), not the writer's
+  bool json = false;
+};
+int hitless_command(const HitlessOptions& opts);
 
 // The scenario files under `paths`: files as given, directories searched for *.textproto, sorted.
 std::vector<std::string> scenario_files(const std::vector<std::string>& paths, std::vector<std::string>& missing);

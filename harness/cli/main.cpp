@@ -109,6 +109,25 @@ int main(int argc, char** argv) {
   prove->add_option("paths", prove_opts.paths, "plan files, or directories of *.textproto")->required();
   prove->add_option("--out", prove_opts.out, "where counterexample scenarios go")->default_val("smmucheck-prove");
   prove->add_option("--progress", prove_opts.progress_seconds, "seconds between progress lines")->default_val(5.0);
+  // ---- smmucheck hitless (harness/cli/hitless.cpp) ----
+  HitlessOptions hitless_opts;
+  CLI::App* hitless = app.add_subcommand(
+      "hitless", "the hitless writer's 64-bit write, CFGI and CMD_SYNC sequence for an STE or CD update, and whether "
+                 "every entry the SMMU can observe meanwhile is the old or the new one on the bits it uses");
+  hitless->footer("Entries are protobuf text format (harness/driver/entry.proto; examples in corpus/hitless/).\n"
+                  "Exit: 0 hitless, 1 not hitless (the writer passes through an invalid entry, or worse), 2 bad input.");
+  hitless->add_option("--old", hitless_opts.old_path, "the entry in memory now")->required();
+  hitless->add_option("--new", hitless_opts.new_path, "the entry to install")->required();
+  hitless->add_option("--kind", hitless_opts.kind, "ste or cd (default: what the files say)");
+  hitless->add_option("--sid", hitless_opts.sid, "StreamID for the CFGI commands")->default_val(0);
+  hitless->add_option("--ssid", hitless_opts.ssid, "SubstreamID for CMD_CFGI_CD")->default_val(0);
+  hitless->add_option("--break-via", hitless_opts.break_via,
+                      "where no hitless sequence exists, pass through: invalid (V = 0) or abort (STE Config = 0b000)")
+      ->default_val("invalid");
+  hitless->add_option("--sequence", hitless_opts.sequence_path,
+                      "check this write sequence (groups of qword writes, harness/driver/entry.proto) instead of the writer's");
+  hitless->add_flag("--json", hitless_opts.json, "machine-readable output");
+  // ---- end smmucheck hitless ----
 
   try {
     app.parse(argc, argv);
@@ -125,5 +144,6 @@ int main(int argc, char** argv) {
   if (fuzz->parsed()) return fuzz_campaign(fuzz_opts);
   if (triage->parsed()) return triage_campaign(triage_opts);
   if (prove->parsed()) return prove_plans(prove_opts);
+  if (hitless->parsed()) return hitless_command(hitless_opts);
   return kExitInputError;
 }
