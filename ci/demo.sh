@@ -1,7 +1,8 @@
 #!/bin/bash
 # The main job: builds the release preset, runs the demo, runs the whole corpus through the reference
 # model with a summary, diffs the optimized model against the reference over the corpus, runs a short
-# benchmark, replays one scenario as a trace, then builds the fuzz preset and runs a bounded differential
+# benchmark, replays one scenario as a trace, proves or refutes the invariants of every handover plan in
+# specs/plans/ (smmucheck prove: one verdict line per plan and invariant), then builds the fuzz preset and runs a bounded differential
 # fuzz campaign (libFuzzer, one job, about a minute; build/campaign-main, resumed by the next run) and
 # triages what it found. Findings are reported in the triage table, not as a failure of this script: it
 # fails only when something could not run.
@@ -19,6 +20,8 @@ echo "=== smmucheck bench (short)"
 $smmucheck bench --seconds 0.3
 echo "=== smmucheck replay corpus/stage1/s1_4k_page_read.textproto"
 $smmucheck replay corpus/stage1/s1_4k_page_read.textproto
+echo "=== smmucheck prove specs/plans/ (live update: each invariant of each handover plan, with Z3)"
+$smmucheck prove specs/plans/ --out build/prove-out
 echo "=== smmucheck fuzz: a bounded differential campaign (libFuzzer with ASan+UBSan, one job, 60 s)"
 ci/build.sh fuzz
 campaign=build/campaign-main

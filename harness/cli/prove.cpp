@@ -59,9 +59,9 @@ int prove_plans(const ProveOptions& opts) {
     for (const auto& r : results) {
       const auto want = expected.find(r.invariant);
       const bool judged = want != expected.end();
-      const bool ok = !judged || want->second == r.proved;
+      const bool ok = !judged || (want->second == r.proved && !r.undecided);
       mismatch |= !ok;
-      fmt::print("  {:<18} {:<8} {:6.2f} s  {}\n", plan::invariant_name(r.invariant), r.proved ? "proved" : "refuted",
+      fmt::print("  {:<18} {:<8} {:6.2f} s  {}\n", plan::invariant_name(r.invariant), r.proved ? "proved" : r.undecided ? "undecided" : "refuted",
                  r.seconds, !judged ? "(no verdict expected)" : ok ? "as expected" : want->second ? "EXPECTED proved" : "EXPECTED refuted");
       if (!r.proved && !r.detail.empty()) fmt::print("      {}\n", r.detail);
       if (r.cex) {

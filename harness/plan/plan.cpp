@@ -105,9 +105,10 @@ std::set<uint64_t> preserved_pages(const smmucheck::Preserve& p, const driver::D
     case W::kDomainStage2: owner = fmt::format("domain {} stage2", p.domain_stage2()); break;
     case W::kCdTable: owner = fmt::format("cd_table {}", p.cd_table()); break;
     case W::kRange: return pages_in(p.range().base(), p.range().size());
-    case W::kEverything: {
+    case W::kEverything: {  // every page written, and every page the driver allocated (written or still zero)
       std::set<uint64_t> all;
       mem.for_each_page([&](uint64_t base, const uint8_t*) { all.insert(base >> 12); });
+      for (const auto& a : d.allocations()) all.merge(pages_in(a.base, a.size));
       return all;
     }
     default: break;
@@ -211,6 +212,11 @@ PlanRun run_plan(const LoadedPlan& p) {
       if (auto why = illegal_write(s.mmio_write(), ref.registers())) out.illegal.push_back({current, *why});
   };
 
+  auto reclaim = [&](int i) {
+    for (const auto& rc : p.msg.reclaim())
+      if (int(rc.after_step()) == i)
+        for (uint64_t pg : reclaimed_pages(rc, ref.registers())) out.reclaimed.emplace(pg, i);
+  };
   for (int i = 0; i < p.msg.step_size(); ++i) {
     current = i;
     const smmucheck::Step& step = p.msg.step(i);
@@ -218,6 +224,7 @@ PlanRun run_plan(const LoadedPlan& p) {
       out.at_kexec = state(i, "before the kexec");
       for (const auto& pr : p.msg.preserve()) out.preserved.merge(preserved_pages(pr, run.driver(), run.memory()));
       after_kexec = true;
+      reclaim(i);
       out.after.push_back(state(i, "after the kexec"));
       continue;
     }
@@ -228,9 +235,7 @@ PlanRun run_plan(const LoadedPlan& p) {
     if (auto* err = std::get_if<std::string>(&r))
       throw std::runtime_error(fmt::format("step {}: {}", i, *err));
     if (!after_kexec) continue;
-    for (const auto& rc : p.msg.reclaim())
-      if (int(rc.after_step()) == i)
-        for (uint64_t pg : reclaimed_pages(rc, ref.registers())) out.reclaimed.emplace(pg, i);
+    reclaim(i);
     // The caching obligation: a DMA of the new kernel's traffic relies on what its walk read.
     if (step.has_dma()) {
       for (const TableRead& t : obs.reads)

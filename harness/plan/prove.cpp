@@ -7,6 +7,7 @@
 
 #include "harness/z3/encode.h"
 #include "reference/smmu.h"
+#include "harness/check/compare.h"
 #include "specs/print.h"
 
 namespace smmu::plan {
@@ -105,12 +106,95 @@ z3::check_result check(z3::context& c, const z3::expr& violation, std::optional<
   return r;
 }
 
+// The surviving stream's first DMA in the plan's traffic (its address and access), or a read at 0.
+Transaction plan_dma(const LoadedPlan& p, const smmucheck::PlanStream& s) {
+  Transaction t{.sid = s.sid(), .addr = 0};
+  if (s.has_ssid()) t.ssid = s.ssid();
+  for (const auto& step : p.msg.step())
+    if (step.has_dma() && step.dma().sid() == s.sid() && step.dma().has_ssid() == s.has_ssid() &&
+        (!s.has_ssid() || step.dma().ssid() == s.ssid())) {
+      t.addr = step.dma().addr();
+      t.read = step.dma().access() != smmucheck::WRITE;
+      t.instr = step.dma().access() == smmucheck::INSTR;
+      t.priv = step.dma().priv();
+      break;
+    }
+  return t;
+}
+
+// When a surviving stream's configuration structures (its L1 descriptor, STE, L1CD or CD: read at addresses
+// that do not depend on the input address) lie in lost memory, the symbolic encoding would have to walk from a
+// symbolic configuration; the refutation is concrete instead: those words read as zero (junk the kexec may
+// leave), and the reference translates the stream's first DMA of the plan from that state. Returns false when
+// every such word is known.
+// The configuration words of stream `s` that lie in lost memory at `st`, by address (see below).
+std::map<uint64_t, uint64_t> lost_configuration(const Ctx& x, const smmucheck::PlanStream& s, const State& st) {
+  const std::set<uint64_t> kept = kept_at(x.run, st.step);
+  struct Reads final : WalkObserver {
+    std::vector<TableRead> r;
+    void table_read(const TableRead& t) override { r.push_back(t); }
+    bool wants_decisions() const override { return false; }
+  } reads;
+  harness::SparseMemory mem = st.mem;
+  const Transaction t = plan_dma(x.plan, s);
+  {
+    ref::ReferenceSmmu r(x.run.features, mem);
+    r.registers() = st.regs;
+    r.translate(t, &reads);
+  }
+  std::map<uint64_t, uint64_t> junk;
+  for (const TableRead& tr : reads.r) {
+    const bool structure = tr.role == TableRole::Ste || tr.role == TableRole::L1Std || tr.role == TableRole::Cd ||
+                           tr.role == TableRole::L1Cd;
+    if (structure && !kept.count(tr.pa >> 12) && !st.written.count(tr.pa >> 3)) junk[tr.pa & ~uint64_t{7}] = 0;
+  }
+  return junk;
+}
+
+bool refute_lost_configuration(const Ctx& x, const smmucheck::PlanStream& s, const State& st, InvariantResult& cont,
+                               InvariantResult& foot, InvariantResult& dma) {
+  const std::map<uint64_t, uint64_t> junk = lost_configuration(x, s, st);
+  if (junk.empty()) return false;
+  harness::SparseMemory mem = st.mem;
+  const Transaction t = plan_dma(x.plan, s);
+  for (const auto& [pa, v] : junk) mem.poke64(pa, v);
+  ref::ReferenceSmmu r(x.run.features, mem);
+  r.registers() = st.regs;
+  const Outcome after = r.translate(t);
+  Counterexample cx{.state_step = st.step, .state_label = st.label, .txn = t, .junk = junk};
+  cx.expected = format_outcome(after);
+  cx.predicted_code = after.kind == OutcomeKind::Success ? 0 : after.event ? int(after.event->get(event::EVENT_TYPE)) : 0xFF;
+  cx.predicted_pa = after.pa;
+  const std::string where = fmt::format("stream {:#x} {}: its configuration is read from memory not preserved ({:#x})",
+                                        s.sid(), st.label, junk.begin()->first);
+  if (foot.proved) {
+    foot.proved = false;
+    foot.cex = cx;
+    foot.cex->violates = "a configuration structure read from memory not preserved";
+    foot.detail = where;
+  }
+  if (cont.proved) {
+    cont.proved = false;
+    cont.cex = cx;
+    cont.cex->before_kexec = true;
+    cont.cex->violates = "a different translation (the lost structure read as zero)";
+    cont.detail = where + ", so with it read as zero the DMA gives " + cx.expected;
+  }
+  if (dma.proved && !dma.undecided) {
+    dma.proved = false;
+    dma.undecided = true;
+    dma.detail = where + ": junk may map anywhere; no counterexample is built for it";
+  }
+  return true;
+}
+
 // Continuity, footprint and DMA containment of the surviving streams at every state after the kexec.
 void prove_streams(const Ctx& x, InvariantResult& cont, InvariantResult& foot, InvariantResult& dma) {
   const auto& f = x.run.features;
   for (const auto& s : x.plan.msg.stream()) {
     for (const State& st : x.run.after) {
       if (!cont.proved && !foot.proved && !dma.proved) return;
+      if (refute_lost_configuration(x, s, st, cont, foot, dma)) continue;
       x.progress(fmt::format("stream {:#x}{}: {}", s.sid(), s.has_ssid() ? fmt::format(" ssid {}", s.ssid()) : "", st.label));
       z3::context c;
       z3enc::SymTransaction t = stream_txn(c, s);
@@ -218,6 +302,8 @@ void prove_isolation(const Ctx& x, InvariantResult& iso) {
 void prove_hitless(const Ctx& x, InvariantResult& hit) {
   for (const WriteGroup& g : x.run.groups) {
     for (const auto& s : x.plan.msg.stream()) {
+      // A stream whose configuration is already lost has no translation to keep (continuity says so).
+      if (!lost_configuration(x, s, g.before).empty()) continue;
       x.progress(fmt::format("hitless: stream {:#x}, the {} qwords written up to step {}", s.sid(), g.words.size(), g.step));
       z3::context c;
       z3enc::SymTransaction t = stream_txn(c, s);
@@ -306,6 +392,13 @@ std::vector<InvariantResult> prove(const LoadedPlan& plan, const PlanRun& run, c
   for (int i = smmucheck::Invariant_MIN; i <= smmucheck::Invariant_MAX; ++i) out.push_back({smmucheck::Invariant(i)});
   auto r = [&](smmucheck::Invariant i) -> InvariantResult& { return out[i]; };
   prove_streams(x, r(smmucheck::CONTINUITY), r(smmucheck::FOOTPRINT), r(smmucheck::DMA_CONTAINMENT));
+  if (auto& f = r(smmucheck::FOOTPRINT); f.cex) {
+    // The pair: the same lost words holding what they held before the kexec (junk may be anything, that too).
+    for (const auto& [pa, v] : f.cex->junk) {
+      const uint64_t old = run.at_kexec.mem.peek64(pa);
+      f.cex->pair_junk[pa] = old != v ? old : v ^ 1;
+    }
+  }
   prove_isolation(x, r(smmucheck::ISOLATION));
   prove_hitless(x, r(smmucheck::HITLESS));
 

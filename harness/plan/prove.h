@@ -32,6 +32,7 @@ struct Counterexample {
   Transaction txn;
   std::map<uint64_t, uint64_t> junk;      // PA -> qword value read from memory that was not preserved
   std::map<uint64_t, uint64_t> mix;       // hitless: PA -> the qword value of the mixed state
+  std::map<uint64_t, uint64_t> pair_junk; // footprint: other junk at the same words (their values before the kexec)
   std::string expected;                   // what the encoding says the reference gives
   int predicted_code = -1;                // ... as harness/z3 codes: 0 success, 0xFF terminated, else the event type
   uint64_t predicted_pa = 0;
@@ -42,6 +43,7 @@ struct Counterexample {
 struct InvariantResult {
   smmucheck::Invariant invariant;
   bool proved = true;
+  bool undecided = false;                 // neither proved nor refuted with a counterexample (see detail)
   double seconds = 0;
   std::string detail;                     // for a refutation: where and why
   std::optional<Counterexample> cex;      // for the Z3 invariants

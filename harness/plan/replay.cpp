@@ -127,19 +127,16 @@ ReplayReport replay_counterexample(const LoadedPlan& p, const InvariantResult& r
       if (o.size() == 2) rep.note = fmt::format("before the kexec: {}; after: {}", format_outcome(o[0]), rep.reference);
       break;
     case smmucheck::FOOTPRINT: {
-      // The pair: one word the walk read from lost memory, changed.
-      if (cx.junk.empty()) {
+      // The pair: the words the walk read from lost memory, holding other junk (what they held before).
+      if (cx.pair_junk.empty()) {
         rep.note = "no junk word to change";
         break;
       }
-      auto junk = cx.junk;
-      auto& w = junk.begin()->second;
-      w = w ? 0 : ~uint64_t{0} & ~uint64_t{2};  // an invalid descriptor, or a valid-looking one
-      auto b = save(build(p, cx, base + ".pair", junk));
+      auto b = save(build(p, cx, base + ".pair", cx.pair_junk));
       if (!b) break;
       std::vector<Outcome> ob = reference_dmas(*b);
       rep.confirmed = !ob.empty() && !harness::same_dma(ob.back(), last);
-      rep.note = fmt::format("the pair differs only in the word at {:#x} (not preserved): {} / {}", junk.begin()->first,
+      rep.note = fmt::format("the pair differs only in memory not preserved (from {:#x}): {} / {}", cx.pair_junk.begin()->first,
                              rep.reference, ob.empty() ? "no DMA" : format_outcome(ob.back()));
       break;
     }
