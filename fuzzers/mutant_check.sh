@@ -264,11 +264,14 @@ for p in "${patches[@]}"; do
   shared=$(grep -c '^SMMUCHECK-BASELINE-SHARED: ' "$out/fuzz.log")
   notes=""
   [ "$shared" -gt 0 ] && notes="$shared divergence(s) shared with the unpatched build ignored"
-  crash=$(ls -t "$out/artifacts"/crash-* 2>/dev/null | tail -1)
+  crashes=("$out/artifacts"/crash-*)  # nullglob: empty when there is none (ls would list the directory)
+  crash=""
+  [ ${#crashes[@]} -gt 0 ] && crash=$(ls -t "${crashes[@]}" | tail -1)
   sig=$(signature_of "$out/fuzz.log")
   if [ -z "$crash" ] || [ -z "$sig" ]; then
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/fuzz.log" | tail -1)
-    hang=$(ls "$out/artifacts"/timeout-* 2>/dev/null | head -1)
+    hangs=("$out/artifacts"/timeout-*)  # nullglob: empty when there is none
+    hang=${hangs[0]:-}
     [ -n "$hang" ] && notes="stopped by an input slower than 30 s: $hang${notes:+; $notes}"
     say "   not found (${execs:-?} inputs run)${hang:+; stopped by a slow input $hang}"
     row "$name" "$desc" "no" "-" "-" "-" "${execs:-?} inputs${notes:+; $notes}"
