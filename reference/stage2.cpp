@@ -64,9 +64,10 @@ Result<S2Result> walk_stage2(const Ctx& ctx, const Ste& st, uint64_t ipa, const 
     const bool valid = d && s2desc::Valid.get(*d);
     const bool table_desc = valid && level < 3 && s2desc::Type.get(*d);
     ctx.report(desc_pa, d,
-               TableRead{.role = TableRole::S2Desc, .sid = ctx.txn.sid, .level = level, .leaf = !table_desc,
-                         .range_base = ipa & ~((uint64_t{1} << lo) - 1), .range_size = uint64_t{1} << lo,
-                         .ia = ipa, .vmid = vmid, .nested = acc.nested});
+               TableRead{.role = TableRole::S2Desc, .sid = ctx.txn.sid, .ssid = ctx.txn.ssid, .level = level,
+                         .leaf = !table_desc, .range_base = ipa & ~((uint64_t{1} << lo) - 1),
+                         .range_size = uint64_t{1} << lo, .ia = ipa, .vmid = vmid, .nested = acc.nested,
+                         .structure_fetch = acc.cls == FaultClass::CD});
     if (!d) {
       ctx.note("7.3.12", "external abort reading the level-{} stage-2 descriptor at {:#x}", level, desc_pa);
       return fault(EventType::F_WALK_EABT, desc_pa);

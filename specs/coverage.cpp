@@ -116,9 +116,11 @@ bool coverage_tlb_discharged(const InvalidationScope& inv, const TableRead& w) {
 std::span<const CoverageRule> coverage_table() { return kRules; }
 
 uint8_t coverage_obligations(const TableRead& w) {
-  if (w.role == TableRole::S2Desc && w.nested) return kObligationStage2 | kObligationCombined;
-  if (w.role == TableRole::S2Desc) return kObligationStage2;
-  return kObligationStructure;
+  if (w.role != TableRole::S2Desc) return kObligationStructure;
+  uint8_t o = w.nested ? kObligationStage2 | kObligationCombined : kObligationStage2;
+  // The CD fetched through this stage-2 walk may itself be cached: a CMD_CFGI_CD (or of its STE) removes it.
+  if (w.structure_fetch) o |= kObligationStructure;
+  return o;
 }
 
 uint8_t coverage_discharged(const InvalidationScope& inv, const TableRead& w, std::optional<uint64_t> cached) {
@@ -148,7 +150,13 @@ uint8_t coverage_discharged(const InvalidationScope& inv, const TableRead& w, st
       return 0;
     case TableRole::S2Desc: {
       const bool vmid_ok = !inv.vmid || !w.vmid || *inv.vmid == *w.vmid;
-      if (inv.kind == Kind::TlbiAll && vmid_ok) return coverage_obligations(w);
+      if (w.structure_fetch) {  // the CD fetched through the walk (see coverage_obligations)
+        const uint32_t ssid = w.ssid.value_or(0);
+        if ((inv.kind == Kind::Cd && inv.sid == w.sid && inv.ssid == ssid) || (inv.kind == Kind::CdAll && inv.sid == w.sid) ||
+            (inv.kind == Kind::Ste && inv.sid == w.sid) || (inv.kind == Kind::SteRange && sid_in(inv, w.sid)))
+          return kObligationStructure;
+      }
+      if (inv.kind == Kind::TlbiAll && vmid_ok) return coverage_obligations(w) & ~kObligationStructure;
       if (inv.kind == Kind::TlbiStage2 && vmid_ok && removes_cached_descriptor(inv, w, cached))
         return kObligationStage2;
       // Combined entries are tagged with the VA, not the IPA: only a VA-independent stage-1 invalidation

@@ -98,6 +98,10 @@ struct TableRead {
   std::optional<uint64_t> ipa;     // for a structure fetched through stage 2 (nested): its IPA
   Regime regime = Regime::Any;     // S1Desc: the regime of the stream's StreamWorld
   bool nested = false;             // S2Desc: read for a nested translation (combined with stage 1)
+  // S2Desc: read to translate the address of a CD or L1CD fetch (CLASS = CD), for the CD of (sid, ssid). A
+  // CD fetched through it may stay cached until a CMD_CFGI_CD (§5.4: a CD successfully fetched might be
+  // cached; any change to it is made visible with CMD_CFGI_CD), whatever the TLB invalidations say.
+  bool structure_fetch = false;
 };
 
 // What a consumed command invalidates (Arm IHI 0070 chapter 4), decoded by the model, so that the runner can
