@@ -1,4 +1,5 @@
 #include "harness/driver/driver.h"
+#include "harness/driver/hitless.h"
 
 #include <fmt/format.h>
 
@@ -92,6 +93,7 @@ std::optional<std::string> Driver::expand(const smmucheck::Driver& op, std::vect
       case smmucheck::Driver::kMap: err = map(op.map(), out); break;
       case smmucheck::Driver::kUnmap: err = unmap(op.unmap(), out); break;
       case smmucheck::Driver::kDetach: err = detach(op.detach(), out); break;
+      case smmucheck::Driver::kRewrite: err = rewrite(op.rewrite(), out); break;
       default: err = "driver step has no operation";
     }
   } catch (const std::exception& e) {
@@ -222,6 +224,11 @@ std::optional<std::string> Driver::attach(const smmucheck::Attach& op, std::vect
     t->set_cd(op.ssid(), cd);
     s1 = {.context_ptr = t->context_ptr(), .cdmax = op.cdmax(), .s1dss = op.s1dss()};
   }
+  write_ste(op.sid(), ste_for(d, s1), out);
+  return std::nullopt;
+}
+
+Words8 Driver::ste_for(const DomainState& d, const S1Config& s1) const {
   Words8 ste{};
   S2Config s2;
   if (d.s2) {
@@ -240,7 +247,52 @@ std::optional<std::string> Driver::attach(const smmucheck::Attach& op, std::vect
     case smmucheck::STAGE2: ste = ste_stage2(s2); break;
     default: ste = ste_nested(s1, s2); break;
   }
-  write_ste(op.sid(), ste, out);
+  return ste;
+}
+
+std::optional<std::string> Driver::rewrite(const smmucheck::Rewrite& op, std::vector<smmucheck::Step>& out) {
+  if (!strtab_) return "driver init must come first";
+  auto it = domains_.find(op.domain());
+  if (it == domains_.end()) return fmt::format("no domain {}", op.domain());
+  if (op.sid() >> strtab_->log2size()) return fmt::format("StreamID {:#x} is beyond the stream table", op.sid());
+  const DomainState& d = it->second;
+  EntryKind kind = EntryKind::Ste;
+  uint64_t pa = 0;
+  Words8 now{}, next{};
+  if (op.has_cd_of_domain()) {
+    auto target = domains_.find(op.cd_of_domain());
+    if (target == domains_.end() || !target->second.cd) return fmt::format("domain {} has no CD", op.cd_of_domain());
+    if (!d.cd) return fmt::format("domain {} has no CD", op.domain());
+    kind = EntryKind::Cd;
+    pa = target->second.cd;
+    for (unsigned i = 0; i < 8; ++i) next[i] = shadow_.peek64(d.cd + 8 * i);
+  } else {
+    if (strtab_->needs_l2(op.sid())) return fmt::format("StreamID {:#x} has no live STE to rewrite", op.sid());
+    pa = strtab_->ste_address(op.sid());
+    next = ste_for(d, S1Config{.context_ptr = d.cd});
+  }
+  for (unsigned i = 0; i < 8; ++i) now[i] = shadow_.peek64(pa + 8 * i);
+  const auto cfgi = kind == EntryKind::Ste
+                        ? cfgi_ste(op.sid())
+                        : make_command(static_cast<uint8_t>(Opcode::CMD_CFGI_CD),
+                                       {{&cmd::StreamID, op.sid()}, {&cmd::SubstreamID, 0}, {&cmd::Leaf, 1}});
+  switch (op.order()) {
+    case smmucheck::WRITER_HITLESS:
+      for (auto& st : rewrite_entry(kind, pa, op.sid(), 0, now, next, UsedContext{features_})) out.push_back(std::move(st));
+      for (unsigned i = 0; i < 8; ++i) shadow_.poke64(pa + 8 * i, next[i]);
+      break;
+    case smmucheck::IN_ORDER:
+    case smmucheck::IN_ORDER_NO_SYNC: {
+      for (unsigned i = 0; i < 8; ++i) rec_.poke64(pa + 8 * i, next[i]);
+      std::vector<std::array<uint64_t, 2>> cmds{cfgi};
+      if (op.order() == smmucheck::IN_ORDER) cmds.push_back(sync());
+      out.push_back(command_step(std::move(cmds), fmt::format("driver: {} rewritten in order{}",
+                                                              kind == EntryKind::Ste ? "STE" : "CD",
+                                                              op.order() == smmucheck::IN_ORDER ? "" : ", no CMD_SYNC")));
+      break;
+    }
+    default: return "rewrite order is WRITER_HITLESS, IN_ORDER or IN_ORDER_NO_SYNC";
+  }
   return std::nullopt;
 }
 

@@ -64,6 +64,9 @@ class Driver {
   std::optional<std::string> map(const smmucheck::Map& op, std::vector<smmucheck::Step>& out);
   std::optional<std::string> unmap(const smmucheck::Unmap& op, std::vector<smmucheck::Step>& out);
   std::optional<std::string> detach(const smmucheck::Detach& op, std::vector<smmucheck::Step>& out);
+  std::optional<std::string> rewrite(const smmucheck::Rewrite& op, std::vector<smmucheck::Step>& out);
+  // The STE that attaches a domain with stage-1 configuration `s1` (its CD, or a CD table).
+  Words8 ste_for(const DomainState& d, const S1Config& s1) const;
 
   // Writes an STE the way a correct driver replaces a live one: invalidate it first (V = 0, CFGI_STE,
   // CMD_SYNC), then the new entry with q0 last, then CFGI_STE and CMD_SYNC.

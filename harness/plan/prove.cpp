@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/driver/hitless.h"
 #include "harness/z3/encode.h"
 #include "reference/smmu.h"
 #include "harness/check/compare.h"
@@ -298,12 +299,70 @@ void prove_isolation(const Ctx& x, InvariantResult& iso) {
   }
 }
 
-// Hitless updates: every per-qword mix of each write group, for each surviving stream.
+// The STE and CD a surviving stream's translation reads at `st` (64-byte aligned addresses, with their kind).
+std::map<uint64_t, driver::EntryKind> stream_entries(const Ctx& x, const smmucheck::PlanStream& s, const State& st) {
+  struct Reads final : WalkObserver {
+    std::map<uint64_t, driver::EntryKind> e;
+    void table_read(const TableRead& t) override {
+      if (t.role == TableRole::Ste) e.emplace(t.pa & ~uint64_t{63}, driver::EntryKind::Ste);
+      if (t.role == TableRole::Cd) e.emplace(t.pa & ~uint64_t{63}, driver::EntryKind::Cd);
+    }
+    bool wants_decisions() const override { return false; }
+  } reads;
+  harness::SparseMemory mem = st.mem;
+  ref::ReferenceSmmu r(x.run.features, mem);
+  r.registers() = st.regs;
+  r.translate(plan_dma(x.plan, s), &reads);
+  return reads.e;
+}
+
+// A rewrite of a surviving stream's STE or CD within one write group: the used-bits checker of the hitless
+// writer (harness/driver/hitless.h) judges every per-qword mix of the entry (§3.21.3). Returns whether the
+// group touched such an entry; a refutation is recorded in `hit`.
+bool check_entry_rewrites(const Ctx& x, const WriteGroup& g, const smmucheck::PlanStream& s, InvariantResult& hit) {
+  bool touched = false;
+  for (const auto& [base, kind] : stream_entries(x, s, g.before)) {
+    driver::Words8 old_e{}, new_e{};
+    driver::WriteGroup writes;
+    for (unsigned q = 0; q < 8; ++q) {
+      old_e[q] = new_e[q] = g.before.mem.peek64(base + 8 * q);
+      if (auto w = g.words.find(base + 8 * q); w != g.words.end()) {
+        new_e[q] = w->second.second;
+        writes.push_back({q, w->second.second});
+      }
+    }
+    if (writes.empty()) continue;
+    touched = true;
+    const auto t0 = Clock::now();
+    const driver::HitlessReport rep = driver::check_hitless(kind, old_e, new_e, {writes}, driver::UsedContext{x.run.features});
+    hit.seconds += since(t0);
+    const bool bad = rep.verdict == driver::Verdict::NotHitless ||
+                     (rep.verdict == driver::Verdict::Breaking && !breaking(s, g.step)) || !rep.error.empty();
+    if (!bad || !hit.proved) continue;
+    hit.proved = false;
+    const driver::ObservedState* st = rep.first_bad ? &*rep.first_bad : rep.first_blocking ? &*rep.first_blocking : nullptr;
+    std::string qwords;
+    if (st)
+      for (unsigned q = 0; q < 8; ++q) qwords += fmt::format(" q{}={:#x}{}", q, st->entry[q], st->source[q] < 0 ? "(old)" : "(new)");
+    hit.detail = fmt::format("stream {:#x}, the {} at {:#x} rewritten during step {}: {} ({}); a state the SMMU may see:{}",
+                             s.sid(), kind == driver::EntryKind::Ste ? "STE" : "CD", base, g.step,
+                             driver::verdict_name(rep.verdict), rep.error.empty() ? "used bits neither old nor new" : rep.error, qwords);
+  }
+  return touched;
+}
+
+// Hitless updates: every per-qword mix of each write group, for each surviving stream. A group that rewrites the
+// stream's STE or CD is judged by the used-bits checker; any other group (translation tables) by one symbolic
+// query: the mixed state translates as the state before the group or the state after it.
 void prove_hitless(const Ctx& x, InvariantResult& hit) {
   for (const WriteGroup& g : x.run.groups) {
     for (const auto& s : x.plan.msg.stream()) {
       // A stream whose configuration is already lost has no translation to keep (continuity says so).
       if (!lost_configuration(x, s, g.before).empty()) continue;
+      if (check_entry_rewrites(x, g, s, hit)) {
+        if (!hit.proved) return;
+        continue;
+      }
       x.progress(fmt::format("hitless: stream {:#x}, the {} qwords written up to step {}", s.sid(), g.words.size(), g.step));
       z3::context c;
       z3enc::SymTransaction t = stream_txn(c, s);
