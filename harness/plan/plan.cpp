@@ -163,7 +163,8 @@ class PlanObserver final : public WalkObserver {
 // stays 1 through the handover (ARCHITECTURE.md invariant 5).
 std::optional<std::string> illegal_write(const smmucheck::MmioWrite& w, const ref::Registers& regs) {
   const harness::MmioAccess a = harness::mmio_access(w);
-  const Register* r = register_at(a.offset & ~uint32_t{4}) ? register_at(a.offset & ~uint32_t{4}) : register_at(a.offset);
+  // The register at the offset, or the 64-bit register whose upper half it is.
+  const Register* r = register_at(a.offset) ? register_at(a.offset) : register_at(a.offset & ~uint32_t{4});
   if (!r) return std::nullopt;
   const uint32_t cr0 = regs.cr0 | regs.cr0ack;
   const std::string name = r->name;
