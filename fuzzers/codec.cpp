@@ -9,6 +9,7 @@
 #include "fuzzers/generators.h"
 #include "fuzzers/raw_forms.h"
 #include "fuzzers/wire.h"
+#include "harness/diff/reduce.h"
 
 namespace smmu::fuzz {
 
@@ -119,17 +120,7 @@ smmucheck::Scenario executable_part(const smmucheck::Scenario& s) {
   e.clear_name();
   e.clear_description();
   e.clear_spec();
-  for (auto& step : *e.mutable_step()) {
-    step.clear_comment();
-    step.clear_expect_events();
-    step.clear_expect_queue();
-    if (step.has_dma()) step.mutable_dma()->clear_expect();
-    if (step.has_mmio_read()) {
-      step.mutable_mmio_read()->clear_expect_value();
-      step.mutable_mmio_read()->clear_expect_field();
-    }
-    if (step.has_mem_read()) step.mutable_mem_read()->clear_expect_value();
-  }
+  harness::strip_expectations(e);
   return e;
 }
 

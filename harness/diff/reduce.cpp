@@ -30,20 +30,6 @@ smmucheck::Scenario without_steps(const smmucheck::Scenario& s, int from, int to
   return out;
 }
 
-// Expectations, comments and names do not decide a divergence: drop them all first.
-void strip_expectations(smmucheck::Scenario& s) {
-  for (auto& step : *s.mutable_step()) {
-    step.clear_comment();
-    step.clear_expect_events();
-    step.clear_expect_queue();
-    if (step.has_dma()) step.mutable_dma()->clear_expect();
-    if (step.has_mmio_read()) {
-      step.mutable_mmio_read()->clear_expect_value();
-      step.mutable_mmio_read()->clear_expect_field();
-    }
-    if (step.has_mem_read()) step.mutable_mem_read()->clear_expect_value();
-  }
-}
 
 // Tries simpler values for every integer field of every step (zero, then dropping low set bits).
 template <class Keep>
@@ -87,6 +73,20 @@ void simplify_fields(smmucheck::Scenario& s, Keep keep) {
 }
 
 }  // namespace
+
+void strip_expectations(smmucheck::Scenario& s) {
+  for (auto& step : *s.mutable_step()) {
+    step.clear_comment();
+    step.clear_expect_events();
+    step.clear_expect_queue();
+    if (step.has_dma()) step.mutable_dma()->clear_expect();
+    if (step.has_mmio_read()) {
+      step.mutable_mmio_read()->clear_expect_value();
+      step.mutable_mmio_read()->clear_expect_field();
+    }
+    if (step.has_mem_read()) step.mutable_mem_read()->clear_expect_value();
+  }
+}
 
 std::string first_signature(const smmucheck::Scenario& s, const std::vector<ModelSpec>& models) {
   auto l = loaded(s);

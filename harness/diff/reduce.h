@@ -20,6 +20,10 @@ struct ReduceResult {
 // The first-divergence signature of `s`, or "" when the models agree (or the scenario is invalid).
 std::string first_signature(const smmucheck::Scenario& s, const std::vector<ModelSpec>& models);
 
+// Drops what does not decide a run's behaviour: comments and every expectation (expect blocks, expected
+// reads and events). Expectations, comments and names do not decide a divergence.
+void strip_expectations(smmucheck::Scenario& s);
+
 ReduceResult reduce(const smmucheck::Scenario& s, const std::vector<ModelSpec>& models, int max_runs = 2000);
 
 // Text format with a header comment, written atomically (harness/atomic_file.h).

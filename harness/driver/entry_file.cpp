@@ -1,35 +1,12 @@
 #include "harness/driver/entry_file.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <fmt/format.h>
-#include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
 #include "harness/driver/entry.pb.h"
 #include "specs/lookup.h"
 
 namespace smmu::driver {
-
-namespace {
-
-class Collector final : public google::protobuf::io::ErrorCollector {
- public:
-  Collector(const std::string& file, std::vector<harness::InputError>& errors) : file_(file), errors_(errors) {}
-  void AddError(int line, int column, const std::string& message) override {
-    errors_.push_back({file_, line + 1, column + 1, message});
-  }
-  void AddWarning(int line, int column, const std::string& message) override {
-    errors_.push_back({file_, line + 1, column + 1, "warning: " + message});
-  }
-
- private:
-  const std::string& file_;
-  std::vector<harness::InputError>& errors_;
-};
-
-}  // namespace
 
 std::optional<EntryKind> entry_kind_by_name(std::string_view name) {
   if (name == "ste" || name == "STE") return EntryKind::Ste;
@@ -46,16 +23,9 @@ std::optional<StreamWorld> stream_world_by_name(std::string_view name) {
 std::optional<EntryFile> parse_entry(std::string_view text, const std::string& path, std::optional<EntryKind> kind,
                                      std::vector<harness::InputError>& errors, std::string_view kind_from) {
   smmucheck::Entry msg;
-  google::protobuf::TextFormat::Parser parser;
   google::protobuf::TextFormat::ParseInfoTree tree;
-  Collector collector(path, errors);
-  parser.RecordErrorsTo(&collector);
-  parser.WriteLocationsTo(&tree);
   const size_t before = errors.size();
-  if (!parser.ParseFromString(std::string(text), &msg)) {
-    if (errors.size() == before) errors.push_back({path, 0, 0, "not a valid entry"});
-    return std::nullopt;
-  }
+  if (!harness::parse_text(text, path, msg, tree, errors)) return std::nullopt;
   const auto* desc = msg.GetDescriptor();
   auto error_at = [&](const char* field, int index, std::string message) {
     auto loc = tree.GetLocation(desc->FindFieldByName(field), index);
@@ -116,16 +86,9 @@ std::optional<EntryFile> parse_entry(std::string_view text, const std::string& p
 std::optional<std::vector<WriteGroup>> parse_sequence(std::string_view text, const std::string& path,
                                                       const Words8& new_entry, std::vector<harness::InputError>& errors) {
   smmucheck::WriteSequence msg;
-  google::protobuf::TextFormat::Parser parser;
   google::protobuf::TextFormat::ParseInfoTree tree;
-  Collector collector(path, errors);
-  parser.RecordErrorsTo(&collector);
-  parser.WriteLocationsTo(&tree);
   const size_t before = errors.size();
-  if (!parser.ParseFromString(std::string(text), &msg)) {
-    if (errors.size() == before) errors.push_back({path, 0, 0, "not a valid write sequence"});
-    return std::nullopt;
-  }
+  if (!harness::parse_text(text, path, msg, tree, errors)) return std::nullopt;
   const auto* group_field = msg.GetDescriptor()->FindFieldByName("group");
   const auto* write_field = smmucheck::WriteGroup::descriptor()->FindFieldByName("write");
   std::vector<WriteGroup> out;
@@ -150,26 +113,16 @@ std::optional<std::vector<WriteGroup>> parse_sequence(std::string_view text, con
 
 std::optional<std::vector<WriteGroup>> load_sequence(const std::string& path, const Words8& new_entry,
                                                      std::vector<harness::InputError>& errors) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    errors.push_back({path, 0, 0, "cannot open the file"});
-    return std::nullopt;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_sequence(ss.str(), path, new_entry, errors);
+  std::string text;
+  if (!harness::read_file(path, text, errors)) return std::nullopt;
+  return parse_sequence(text, path, new_entry, errors);
 }
 
 std::optional<EntryFile> load_entry(const std::string& path, std::optional<EntryKind> kind,
                                     std::vector<harness::InputError>& errors, std::string_view kind_from) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    errors.push_back({path, 0, 0, "cannot open the file"});
-    return std::nullopt;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_entry(ss.str(), path, kind, errors, kind_from);
+  std::string text;
+  if (!harness::read_file(path, text, errors)) return std::nullopt;
+  return parse_entry(text, path, kind, errors, kind_from);
 }
 
 }  // namespace smmu::driver
