@@ -8,7 +8,6 @@
 #include "harness/driver/hitless.h"
 #include "harness/z3/encode.h"
 #include "reference/smmu.h"
-#include "harness/check/compare.h"
 #include "specs/print.h"
 
 namespace smmu::plan {
@@ -123,28 +122,33 @@ Transaction plan_dma(const LoadedPlan& p, const smmucheck::PlanStream& s) {
   return t;
 }
 
-// When a surviving stream's configuration structures (its L1 descriptor, STE, L1CD or CD: read at addresses
-// that do not depend on the input address) lie in lost memory, the symbolic encoding would have to walk from a
-// symbolic configuration; the refutation is concrete instead: those words read as zero (junk the kexec may
-// leave), and the reference translates the stream's first DMA of the plan from that state. Returns false when
-// every such word is known.
-// The configuration words of stream `s` that lie in lost memory at `st`, by address (see below).
-std::map<uint64_t, uint64_t> lost_configuration(const Ctx& x, const smmucheck::PlanStream& s, const State& st) {
-  const std::set<uint64_t> kept = kept_at(x.run, st.step);
+// The stream's first DMA of the plan, translated by the reference at `st` (on a copy of its memory, with the
+// words of `overrides` written first), and the table words it read.
+struct ConcreteRun {
+  Outcome outcome;
+  std::vector<TableRead> reads;
+};
+ConcreteRun reference_run(const Ctx& x, const smmucheck::PlanStream& s, const State& st,
+                          const std::map<uint64_t, uint64_t>& overrides = {}) {
   struct Reads final : WalkObserver {
     std::vector<TableRead> r;
     void table_read(const TableRead& t) override { r.push_back(t); }
     bool wants_decisions() const override { return false; }
   } reads;
   harness::SparseMemory mem = st.mem;
-  const Transaction t = plan_dma(x.plan, s);
-  {
-    ref::ReferenceSmmu r(x.run.features, mem);
-    r.registers() = st.regs;
-    r.translate(t, &reads);
-  }
+  for (const auto& [pa, v] : overrides) mem.poke64(pa, v);
+  ref::ReferenceSmmu r(x.run.features, mem);
+  r.registers() = st.regs;
+  Outcome o = r.translate(plan_dma(x.plan, s), &reads);
+  return {o, std::move(reads.r)};
+}
+
+// The configuration words of stream `s` (its L1 descriptor, STE, L1CD or CD: read at addresses that do not
+// depend on the input address) that lie in lost memory at `st`, by address, each with the value zero.
+std::map<uint64_t, uint64_t> lost_configuration(const Ctx& x, const smmucheck::PlanStream& s, const State& st) {
+  const std::set<uint64_t> kept = kept_at(x.run, st.step);
   std::map<uint64_t, uint64_t> junk;
-  for (const TableRead& tr : reads.r) {
+  for (const TableRead& tr : reference_run(x, s, st).reads) {
     const bool structure = tr.role == TableRole::Ste || tr.role == TableRole::L1Std || tr.role == TableRole::Cd ||
                            tr.role == TableRole::L1Cd;
     if (structure && !kept.count(tr.pa >> 12) && !st.written.count(tr.pa >> 3)) junk[tr.pa & ~uint64_t{7}] = 0;
@@ -152,16 +156,16 @@ std::map<uint64_t, uint64_t> lost_configuration(const Ctx& x, const smmucheck::P
   return junk;
 }
 
+// When a surviving stream's configuration lies in lost memory, the symbolic encoding would have to walk from
+// a symbolic configuration; the refutation is concrete instead: those words read as zero (junk the kexec may
+// leave), and the reference translates the stream's first DMA of the plan from that state. Returns false when
+// every such word is known.
 bool refute_lost_configuration(const Ctx& x, const smmucheck::PlanStream& s, const State& st, InvariantResult& cont,
                                InvariantResult& foot, InvariantResult& dma) {
   const std::map<uint64_t, uint64_t> junk = lost_configuration(x, s, st);
   if (junk.empty()) return false;
-  harness::SparseMemory mem = st.mem;
   const Transaction t = plan_dma(x.plan, s);
-  for (const auto& [pa, v] : junk) mem.poke64(pa, v);
-  ref::ReferenceSmmu r(x.run.features, mem);
-  r.registers() = st.regs;
-  const Outcome after = r.translate(t);
+  const Outcome after = reference_run(x, s, st, junk).outcome;
   Counterexample cx{.state_step = st.step, .state_label = st.label, .txn = t, .junk = junk};
   cx.expected = format_outcome(after);
   cx.predicted_code = after.kind == OutcomeKind::Success ? 0 : after.event ? int(after.event->get(event::EVENT_TYPE)) : 0xFF;
@@ -301,19 +305,12 @@ void prove_isolation(const Ctx& x, InvariantResult& iso) {
 
 // The STE and CD a surviving stream's translation reads at `st` (64-byte aligned addresses, with their kind).
 std::map<uint64_t, driver::EntryKind> stream_entries(const Ctx& x, const smmucheck::PlanStream& s, const State& st) {
-  struct Reads final : WalkObserver {
-    std::map<uint64_t, driver::EntryKind> e;
-    void table_read(const TableRead& t) override {
-      if (t.role == TableRole::Ste) e.emplace(t.pa & ~uint64_t{63}, driver::EntryKind::Ste);
-      if (t.role == TableRole::Cd) e.emplace(t.pa & ~uint64_t{63}, driver::EntryKind::Cd);
-    }
-    bool wants_decisions() const override { return false; }
-  } reads;
-  harness::SparseMemory mem = st.mem;
-  ref::ReferenceSmmu r(x.run.features, mem);
-  r.registers() = st.regs;
-  r.translate(plan_dma(x.plan, s), &reads);
-  return reads.e;
+  std::map<uint64_t, driver::EntryKind> e;
+  for (const TableRead& t : reference_run(x, s, st).reads) {
+    if (t.role == TableRole::Ste) e.emplace(t.pa & ~uint64_t{63}, driver::EntryKind::Ste);
+    if (t.role == TableRole::Cd) e.emplace(t.pa & ~uint64_t{63}, driver::EntryKind::Cd);
+  }
+  return e;
 }
 
 // A rewrite of a surviving stream's STE or CD within one write group: the used-bits checker of the hitless
