@@ -162,6 +162,22 @@ std::optional<std::string> Driver::adopt(const smmucheck::Adopt& op, std::vector
   cmdq_ = live_queue(reg::CMDQ_BASE, features_.cmdqs, 16);
   eventq_ = live_queue(reg::EVENTQ_BASE, features_.eventqs, 32);
   out.push_back(cr0ack_poll(regf::CR0_SMMUEN, 1));  // a read, no write: SMMUEN stays 1 through the handover
+  // A queue kept where it is must have been handed over: otherwise it lies in the new kernel's free memory
+  // (it writes commands into it, the SMMU event records).
+  auto kept_in_free_memory = [&](const Extent& q) -> std::optional<uint64_t> {
+    if (!live_.preserved) return std::nullopt;
+    for (uint64_t pa = q.base & ~(kexec::Ownership::kPageSize - 1); pa < q.base + q.size; pa += kexec::Ownership::kPageSize)
+      if (!live_.preserved(pa)) return pa;
+    return std::nullopt;
+  };
+  if (op.cmdq() != smmucheck::REPOINT)
+    if (auto pa = kept_in_free_memory(cmdq_))
+      return fmt::format("adopt: the command queue at {:#x} is in a page that was not preserved ({:#x}): re-point it "
+                         "(cmdq: REPOINT)", cmdq_.base, *pa);
+  if (op.eventq() != smmucheck::REPOINT)
+    if (auto pa = kept_in_free_memory(eventq_))
+      return fmt::format("adopt: the event queue at {:#x} is in a page that was not preserved ({:#x}): re-point it "
+                         "(eventq: REPOINT)", eventq_.base, *pa);
   if (op.cmdq() == smmucheck::REPOINT) {
     if (auto e = repoint_queue(false, op.cmdq_log2size() ? op.cmdq_log2size() : 6, cr0, out)) return e;
   } else if (!regf::CR0_CMDQEN.get(cr0ack)) {

@@ -82,7 +82,7 @@ TEST(KexecDiff, ScrambledUntouchedWordsAreUncoveredUntilInvalidated) {
 }
 
 TEST(KexecDiff, ReferenceAgreesWithItselfAcrossAKexec) {
-  const auto s = parse(scenario(5, false) + "step { driver { adopt {} } }\nstep { dma { sid: 3 addr: 0x10000010 } }\n");
+  const auto s = parse(scenario(5, false) + "step { driver { adopt { cmdq: REPOINT eventq: REPOINT } } }\nstep { dma { sid: 3 addr: 0x10000010 } }\n");
   auto r = run_diff(s, {{"ref2", reference_factory()}, {"ref2:batch", reference_factory(), true}});
   ASSERT_TRUE(std::holds_alternative<DiffResult>(r)) << std::get<std::string>(r);
   EXPECT_TRUE(std::get<DiffResult>(r).divergences.empty());

@@ -122,3 +122,24 @@ TEST(KexecDriver, AdoptNeedsAnEnabledSmmu) {
 
 }  // namespace
 }  // namespace smmu::test
+
+namespace smmu::test {
+namespace {
+
+TEST(KexecDriver, AdoptRefusesToKeepAQueueThatWasNotPreserved) {
+  const auto s = parse(std::string(kStage2Setup) + R"(
+step { driver { preserve { stream_table: true cmdq: true } } }
+step { owner { base: 0x40004000 size: 0x1000 kind: NOT_PRESERVED } }
+step { kexec { seed: 4 } }
+step { driver { adopt { eventq: REPOINT } } }
+)");
+  harness::ScenarioRun run(s, harness::reference_factory());
+  for (int i = 0; i < 7; ++i) ASSERT_TRUE(std::holds_alternative<harness::StepObservation>(run.run_step(i)));
+  auto r = run.run_step(7);
+  ASSERT_TRUE(std::holds_alternative<std::string>(r));
+  EXPECT_NE(std::get<std::string>(r).find("command queue"), std::string::npos) << std::get<std::string>(r);
+  EXPECT_NE(std::get<std::string>(r).find("cmdq: REPOINT"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace smmu::test
