@@ -150,7 +150,10 @@ std::optional<std::string> Driver::adopt(const smmucheck::Adopt& op, std::vector
   const uint64_t strtab = live_.mmio_read(reg::STRTAB_BASE.offset, 8);
   const uint32_t cfg = static_cast<uint32_t>(live_.mmio_read(reg::STRTAB_BASE_CFG.offset, 4));
   if (regf::STRTAB_BASE_CFG_FMT.get(cfg) > 1) return fmt::format("adopt: STRTAB_BASE_CFG.FMT {} is reserved", regf::STRTAB_BASE_CFG_FMT.get(cfg));
-  strtab_ = std::make_unique<StreamTable>(StreamTable::adopt(rec_, *alloc_, strtab, cfg));
+  // §6.3.25: LOG2SIZE is capped at IDR1.SIDSIZE wherever it is used.
+  uint64_t capped = cfg;
+  regf::STRTAB_BASE_CFG_LOG2SIZE.set(capped, std::min<uint64_t>(regf::STRTAB_BASE_CFG_LOG2SIZE.get(cfg), features_.sidsize));
+  strtab_ = std::make_unique<StreamTable>(StreamTable::adopt(rec_, *alloc_, strtab, static_cast<uint32_t>(capped)));
   // The queues where they are, unless re-pointed. CR0 writes keep every other enable as it reads.
   uint64_t cr0 = live_.mmio_read(reg::CR0.offset, 4);
   auto live_queue = [&](const Register& r, unsigned max_log2, unsigned entry) {

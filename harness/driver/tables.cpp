@@ -95,6 +95,8 @@ StreamTable StreamTable::adopt(harness::TableMemory& mem, Allocator& alloc, uint
 
 std::vector<Extent> StreamTable::extents() const {
   const unsigned l1_bits = two_level_ && log2size_ > split_ ? log2size_ - split_ : 0;
+  if (l1_bits > 20 || (!two_level_ && log2size_ > 24))
+    throw std::runtime_error("stream table too large to list its pages (more than 2^20 L1 descriptors or 2^24 STEs)");
   std::vector<Extent> out{{base_, two_level_ ? uint64_t{8} << l1_bits : uint64_t{64} << log2size_}};
   if (!two_level_) return out;
   for (uint64_t i = 0; i < (uint64_t{1} << l1_bits); ++i) {
