@@ -108,7 +108,12 @@ Enumeration enumerate(ref::ReferenceSmmu& ref, Memory& mem, const Transaction& t
     return added;
   };
   add_reads(footprint);
-  for (int round = 0; round < 4; ++round) {
+  // Each round may meet reads on paths only a stale value opens (a nested walk after a kexec scrambled its
+  // stage-2 tables opens one more stage-2 walk per round): go on until no new uncovered read appears. A set
+  // still growing when the rounds run out is incomplete, and an incomplete set would flag permitted results:
+  // such a DMA is unchecked, like one past the bound.
+  bool converged = false;
+  for (int round = 0; round < 16; ++round) {
     size_t combos = 1;
     for (const auto& [key, v] : choices) {
       combos *= v.size();
@@ -135,8 +140,12 @@ Enumeration enumerate(ref::ReferenceSmmu& ref, Memory& mem, const Transaction& t
       if (std::none_of(e.permitted.begin(), e.permitted.end(), [&](const Outcome& p) { return same_dma(p, o); }))
         e.permitted.push_back(o);
     }
-    if (!grew) break;
+    if (!grew) {
+      converged = true;
+      break;
+    }
   }
+  if (!converged) e.bounded_out = true;
   for (const auto& [key, v] : choices)
     if (e.stale_words.empty() || e.stale_words.back() != key.first) e.stale_words.push_back(key.first);
   return e;
