@@ -69,7 +69,7 @@ std::optional<std::string> Driver::preserve(const smmucheck::Preserve& op, std::
     if (it == domains_.end()) return fmt::format("preserve: no domain {}", pd.id());
     const DomainState& d = it->second;
     if (d.s1 && !pd.skip_stage1()) {
-      mark({d.cd, 64}, fmt::format("domain {} CD", pd.id()));
+      if (!pd.skip_cd()) mark({d.cd, 64}, fmt::format("domain {} CD", pd.id()));
       for (const Extent& e : d.s1->extents()) mark(e, fmt::format("domain {} stage 1", pd.id()));
     }
     if (d.s2 && !pd.skip_stage2())

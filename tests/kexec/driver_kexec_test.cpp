@@ -143,3 +143,31 @@ step { driver { adopt { eventq: REPOINT } } }
 
 }  // namespace
 }  // namespace smmu::test
+
+namespace smmu::test {
+namespace {
+
+TEST(KexecDriver, PreserveCanLeaveTheCdOutAndKeepTheStage1Tables) {
+  const auto s = parse(R"(
+step { driver { init {} } }
+step { driver { domain { id: 1 stage: STAGE1 asid: 1 } } }
+step { driver { map { domain: 1 iova: 0x10000000 pa: 0x80000000 perms: "rwu" } } }
+step { driver { attach { sid: 3 domain: 1 } } }
+step { driver { preserve { domain { id: 1 skip_cd: true } } } }
+)");
+  harness::ScenarioRun run(s, harness::reference_factory());
+  run_all(run, s);
+  // The STE's S1ContextPtr names the CD; the CD's TTB0 the stage-1 root.
+  const uint64_t ste0 = run.memory().peek64(0x40000000 + 3 * 64);
+  const uint64_t cd = ste::S1ContextPtr.in_place(ste0);
+  const std::array<uint64_t, 8> cdw{run.memory().peek64(cd), run.memory().peek64(cd + 8)};
+  const uint64_t ttb0 = cd::TTB0.in_place(std::span<const uint64_t>(cdw));
+  ASSERT_NE(cd, 0u);
+  ASSERT_NE(ttb0, 0u);
+  EXPECT_NE(cd >> 12, ttb0 >> 12) << "the CD and the root table share a page: the test proves nothing";
+  EXPECT_FALSE(run.ownership().preserved(cd));
+  EXPECT_TRUE(run.ownership().preserved(ttb0));
+}
+
+}  // namespace
+}  // namespace smmu::test
