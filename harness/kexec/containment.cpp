@@ -14,11 +14,13 @@ const std::string* WriteTargets::find(uint64_t pa) const {
   return nullptr;
 }
 
-void Containment::smmu_write(uint64_t pa, unsigned size, const std::string& source, std::vector<Violation>& out) const {
+void Containment::smmu_write(uint64_t pa, unsigned size, const std::function<std::string()>& what,
+                             std::vector<Violation>& out) const {
   if (!after_kexec) return;
   for (uint64_t a : {pa, pa + size - 1}) {  // a write of at most 8 bytes touches one or two pages
     const Owner o = ownership.owner(a);
     if (o == Owner::Preserved || repointed.find(a)) continue;
+    const std::string source = what();
     if (!out.empty() && out.back().kind == Violation::Kind::WriteContainment && out.back().source == source &&
         (out.back().pa & ~uint64_t{31}) == (a & ~uint64_t{31}))
       return;  // the rest of the same record

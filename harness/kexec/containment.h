@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -49,9 +50,10 @@ class Containment {
   bool after_kexec = false;
 
   // An SMMU write of `size` bytes at pa that landed; `source` names what the SMMU was writing, as far as the
-  // runner can tell from the registers ("an event record", "an MSI"). The qwords of one 32-byte event
+  // runner can tell from the registers ("an event record", "an MSI"; asked only for a violation). The qwords of one 32-byte event
   // record make one violation.
-  void smmu_write(uint64_t pa, unsigned size, const std::string& source, std::vector<Violation>& out) const;
+  void smmu_write(uint64_t pa, unsigned size, const std::function<std::string()>& source,
+                  std::vector<Violation>& out) const;
   // A DMA's successful output address.
   void dma_output(uint32_t sid, uint64_t pa, std::vector<Violation>& out) const;
 };

@@ -49,7 +49,7 @@ bool ScenarioRun::write_watched(uint64_t pa, unsigned size, uint64_t value, bool
   } else if (!memory_->write(pa, size, value)) {
     return false;
   } else if (containment_.after_kexec) {
-    containment_.smmu_write(pa, size, write_source(pa), pending_);
+    containment_.smmu_write(pa, size, [&] { return write_source(pa); }, pending_);
   }
   if (on_mem_write)
     for (unsigned k = 0; k < words; ++k)
