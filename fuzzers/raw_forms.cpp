@@ -361,11 +361,16 @@ std::optional<RawKind> write_raw_step(const smmucheck::Step& s, ByteWriter& w, s
           w.varint(op.detach().sid());
           w.u8(op.detach().bypass());
           return RawKind::Detach;
+        case smmucheck::Driver::kPreserve:
+        case smmucheck::Driver::kAdopt:
+          return why = "kexec driver intents (preserve, adopt: the codec has no live-update steps)", std::nullopt;
         default: return why = "a driver step without an operation", std::nullopt;
       }
     }
     case smmucheck::Step::kKexec:
-      return why = "kexec steps (the runner cannot run them until the live-update simulator lands)", std::nullopt;
+    case smmucheck::Step::kOwner:
+    case smmucheck::Step::kPreservedStream:
+      return why = "kexec steps (kexec, owner, preserved_stream: the codec has no live-update steps)", std::nullopt;
     default: return why = "a step without an operation", std::nullopt;
   }
 }

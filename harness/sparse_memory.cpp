@@ -14,6 +14,13 @@ uint8_t* SparseMemory::page(uint64_t pa) {
   if (!p) {
     p = std::make_unique<uint8_t[]>(kPageSize);
     std::memset(p.get(), 0, kPageSize);
+    if (background_) {
+      const uint64_t base = pa & ~(kPageSize - 1);
+      for (uint64_t off = 0; off < kPageSize; off += 8) {
+        const uint64_t w = background_(base + off);
+        std::memcpy(p.get() + off, &w, 8);
+      }
+    }
   }
   return p.get();
 }
@@ -23,7 +30,12 @@ uint64_t SparseMemory::load(uint64_t pa, unsigned size) const {
   const uint64_t off = pa % kPageSize;
   if (off + size <= kPageSize) {
     auto it = pages_.find(pa / kPageSize);
-    if (it != pages_.end()) std::memcpy(&v, it->second.get() + off, size);
+    if (it != pages_.end()) {
+      std::memcpy(&v, it->second.get() + off, size);
+    } else if (background_) {
+      if ((pa & 7) == 0 && size == 8) return background_(pa);
+      for (unsigned i = 0; i < size; ++i) v |= background_byte(pa + i) << (8 * i);
+    }
     return v;
   }
   for (unsigned i = 0; i < size; ++i) v |= load(pa + i, 1) << (8 * i);
@@ -37,6 +49,10 @@ void SparseMemory::store(uint64_t pa, unsigned size, uint64_t value) {
     return;
   }
   for (unsigned i = 0; i < size; ++i) store(pa + i, 1, value >> (8 * i));
+}
+
+uint64_t SparseMemory::background_byte(uint64_t pa) const {
+  return background_(pa & ~uint64_t{7}) >> (8 * (pa & 7)) & 0xFF;
 }
 
 bool SparseMemory::aborts(uint64_t pa, unsigned size) const {

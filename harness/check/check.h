@@ -23,6 +23,8 @@ Mismatches check_events(const smmucheck::EventsExpect& e, const std::vector<Even
 Mismatches check_mmio_read(const smmucheck::MmioRead& r, uint64_t value);
 Mismatches check_mem_read(const smmucheck::MemRead& r, std::optional<uint64_t> value);
 Mismatches check_queue(const smmucheck::QueueExpect& e, const StepObservation& obs);
+// Live update: the containment violations the step caused against those it expects (none by default).
+Mismatches check_violations(const smmucheck::Step& s, const StepObservation& obs);
 
 // All the checks a scenario step asks for.
 Mismatches check_step(const smmucheck::Step& step, const StepObservation& obs);

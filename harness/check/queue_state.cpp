@@ -40,6 +40,7 @@ Mismatches check_step(const smmucheck::Step& s, const StepObservation& obs) {
   if (s.has_mem_read()) add(check_mem_read(s.mem_read(), obs.mem_value));
   if (s.has_expect_events()) add(check_events(s.expect_events(), obs.events));
   if (s.has_expect_queue()) add(check_queue(s.expect_queue(), obs));
+  add(check_violations(s, obs));
   return m;
 }
 

@@ -93,9 +93,16 @@ int replay_scenario(const std::string& path, bool json, const std::string& model
       return kExitInputError;
     }
     const StepObservation& obs = std::get<StepObservation>(result);
+    if (step.has_kexec()) {  // what survived: everything else now reads as the seed's junk
+      std::string kept;
+      for (const auto& e : run.ownership().extents())
+        if (e.owner == kexec::Owner::Preserved) kept += fmt::format(" {:#x}+{:#x}", e.base, e.size);
+      fmt::print("  preserved:{}; every other page scrambled; the SMMU keeps running\n", kept.empty() ? " nothing" : kept);
+    }
     if (obs.dma) fmt::print("  => {}\n", format_outcome(*obs.dma));
     if (obs.mmio_value) fmt::print("  => {:#x}\n", *obs.mmio_value);
     for (const auto& e : obs.events) fmt::print("  event queue: {}\n", format_event(e));
+    for (const auto& v : obs.violations) fmt::print("  live update: {}\n", v.message);
     const Mismatches m = check_step(step, obs);
     for (const auto& x : m) fmt::print("  MISMATCH {}: expected {}, got {}\n", x.what, x.expected, x.actual);
     if (m.empty() && (step.has_expect_events() || step.has_expect_queue() || (step.has_dma() && step.dma().has_expect()) ||

@@ -153,6 +153,8 @@ std::variant<DiffResult, std::string> run_diff(const LoadedScenario& s, const st
   std::vector<std::unique_ptr<ScenarioRun>> runs;
   runs.push_back(std::make_unique<ScenarioRun>(s, reference_factory(), &footprint, /*watch_model_writes=*/true));
   runs[0]->on_mem_write = [&](uint64_t pa, uint64_t before, uint64_t after) { tracker.on_write(pa, before, after); };
+  ScenarioRun* reference_run = runs[0].get();
+  runs[0]->on_kexec = [&tracker, reference_run] { tracker.on_kexec(reference_run->kexec_history()); };
   DiffResult result;
   result.models.push_back("ref");
   for (const ModelSpec& m : others) {

@@ -4,10 +4,25 @@
 
 namespace smmu::harness {
 
+std::vector<SyncTracker::Write> SyncTracker::history_of(uint64_t pa, uint64_t current) const {
+  std::vector<Write> h{{0, 0}};
+  for (size_t k = 0; k < kexec_seq_.size(); ++k)
+    if (const uint64_t v = kexecs_->background(k + 1, pa); v != h.back().value) h.push_back({kexec_seq_[k], v});
+  // A word whose background does not explain its value held it from the start (the scenario's initial memory,
+  // preserved through every kexec): nothing stale.
+  if (h.back().value != current) return {{0, current}};
+  return h;
+}
+
 void SyncTracker::on_write(uint64_t pa, uint64_t before, uint64_t after) {
   auto& h = writes_[pa & ~uint64_t{7}];
-  if (h.empty()) h.push_back({0, before});
+  if (h.empty()) h = history_of(pa & ~uint64_t{7}, before);
   h.push_back({++seq_, after});
+}
+
+void SyncTracker::on_kexec(const kexec::KexecHistory& history) {
+  kexecs_ = &history;
+  kexec_seq_.push_back(++seq_);
 }
 
 void SyncTracker::on_command(const CommandReport& c) {
@@ -29,9 +44,15 @@ void SyncTracker::on_read(const TableRead& r) {
 std::vector<uint64_t> SyncTracker::permitted_values(const TableRead& w) const {
   const uint64_t current = w.value.value_or(0);
   std::vector<uint64_t> out{current};
-  auto it = writes_.find(w.pa & ~uint64_t{7});
-  if (it == writes_.end()) return out;  // never written since the model started: nothing stale
-  const auto& h = it->second;
+  const uint64_t word = w.pa & ~uint64_t{7};
+  auto it = writes_.find(word);
+  std::vector<Write> scrambled;  // a word no one wrote, but kexecs scrambled
+  if (it == writes_.end()) {
+    if (kexec_seq_.empty()) return out;  // never written since the model started: nothing stale
+    scrambled = history_of(word, current);
+    if (scrambled.size() == 1) return out;
+  }
+  const auto& h = it == writes_.end() ? scrambled : it->second;
   const uint8_t need = coverage_obligations(w);
   const bool table_entry = w.role == TableRole::S1Desc || w.role == TableRole::S2Desc;
   // A value h[j] held during [h[j].seq, h[j+1].seq) may have been fetched at any time in that interval,
@@ -51,7 +72,7 @@ std::vector<uint64_t> SyncTracker::permitted_values(const TableRead& w) const {
     // The structure is covered, but TLB entries made by a translation that read the old value may still
     // hold its TLB-cached fields (§5.2, §5.4.1): the current word with those bits as they were.
     const uint64_t tlb = tlb_cached_bits(w.role, w.index);
-    if (!((v ^ current) & tlb) || !translated_with_.count({it->first, v})) continue;
+    if (!((v ^ current) & tlb) || !translated_with_.count({word, v})) continue;
     const bool tlb_done = std::any_of(completed_.begin(), completed_.end(), [&](const Invalidation& c) {
       return c.seq > h[j + 1].seq && coverage_tlb_discharged(c.scope, w);
     });

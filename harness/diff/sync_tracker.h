@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "harness/kexec/scramble.h"
 #include "specs/coverage.h"
 #include "specs/model.h"
 
@@ -19,6 +20,11 @@ class SyncTracker {
  public:
   // A qword the scenario (or the driver) wrote: its value before and after.
   void on_write(uint64_t pa, uint64_t before, uint64_t after);
+  // A kexec scrambled memory (after on_write heard of each word it changed in pages that existed). Every
+  // other word not preserved, never written, changed too, from its background before to the new one:
+  // `history` tells those values, word by word when a walk meets them (ARCHITECTURE.md: the scramble
+  // counts as uncovered writes). It must outlive the tracker's use.
+  void on_kexec(const kexec::KexecHistory& history);
   // A command the reference consumed; invalidations complete at the next CMD_SYNC (§4.7.3).
   void on_command(const CommandReport& c);
   // A word the reference read for a DMA. TLB entries are made by translations: old TLB-cached fields of an
@@ -40,7 +46,12 @@ class SyncTracker {
     uint64_t seq;  // when the SMMU consumed it
     InvalidationScope scope;
   };
+  // The values a word held since the model started: writes_'s entry, or for a word never written, its
+  // background through the kexecs (`current`: its value now).
+  std::vector<Write> history_of(uint64_t pa, uint64_t current) const;
   uint64_t seq_ = 0;
+  const kexec::KexecHistory* kexecs_ = nullptr;
+  std::vector<uint64_t> kexec_seq_;  // when each kexec happened
   std::map<uint64_t, std::vector<Write>> writes_;  // by qword address; [0] holds the value before the first write
   std::vector<Invalidation> pending_;                // consumed, not yet completed by a CMD_SYNC
   std::vector<Invalidation> completed_;

@@ -94,6 +94,8 @@ std::optional<std::string> Driver::expand(const smmucheck::Driver& op, std::vect
       case smmucheck::Driver::kUnmap: err = unmap(op.unmap(), out); break;
       case smmucheck::Driver::kDetach: err = detach(op.detach(), out); break;
       case smmucheck::Driver::kRewrite: err = rewrite(op.rewrite(), out); break;
+      case smmucheck::Driver::kPreserve: err = preserve(op.preserve(), out); break;
+      case smmucheck::Driver::kAdopt: err = adopt(op.adopt(), out); break;
       default: err = "driver step has no operation";
     }
   } catch (const std::exception& e) {
@@ -122,6 +124,8 @@ std::optional<std::string> Driver::init(const smmucheck::Init& op, std::vector<s
   if (cmdq_log2 > features_.cmdqs || evtq_log2 > features_.eventqs) return "queue size exceeds IDR1.CMDQS/EVENTQS";
   const uint64_t cmdq = alloc_->alloc(16ull << cmdq_log2, std::max<uint64_t>(32, 16ull << cmdq_log2), "command_queue");
   const uint64_t evtq = alloc_->alloc(32ull << evtq_log2, 32ull << evtq_log2, "event_queue");
+  cmdq_ = {cmdq, 16ull << cmdq_log2};
+  eventq_ = {evtq, 32ull << evtq_log2};
   uint64_t base = 0;
   regf::QUEUE_BASE_ADDR.set(base, cmdq >> 5);
   regf::QUEUE_BASE_LOG2SIZE.set(base, cmdq_log2);

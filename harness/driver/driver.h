@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,9 +24,18 @@ struct DriverError {
   std::string message;
 };
 
+// The live machine a kexec'd kernel's driver probes when it adopts the SMMU (the runner provides it).
+struct LiveView {
+  std::function<uint64_t(uint32_t offset, unsigned size)> mmio_read;
+  std::function<uint64_t(uint64_t pa)> peek64;      // memory as it is now
+  std::function<bool(uint64_t pa)> preserved;       // the page was handed over (KHO)
+};
+
 class Driver {
  public:
   explicit Driver(const Features& f) : features_(f) {}
+
+  void set_live(LiveView v) { live_ = std::move(v); }
 
   // Expands one driver operation into primitive steps, appended to `out`. Returns an error message for
   // an intent that cannot be carried out.
@@ -67,6 +77,11 @@ class Driver {
   std::optional<std::string> rewrite(const smmucheck::Rewrite& op, std::vector<smmucheck::Step>& out);
   // The STE that attaches a domain with stage-1 configuration `s1` (its CD, or a CD table).
   Words8 ste_for(const DomainState& d, const S1Config& s1) const;
+  // Live update (driver_kexec.cpp).
+  std::optional<std::string> preserve(const smmucheck::Preserve& op, std::vector<smmucheck::Step>& out);
+  std::optional<std::string> adopt(const smmucheck::Adopt& op, std::vector<smmucheck::Step>& out);
+  std::optional<std::string> repoint_queue(bool eventq, unsigned log2size, uint64_t& cr0,
+                                           std::vector<smmucheck::Step>& out);
 
   // Writes an STE the way a correct driver replaces a live one: invalidate it first (V = 0, CFGI_STE,
   // CMD_SYNC), then the new entry with q0 last, then CFGI_STE and CMD_SYNC.
@@ -80,6 +95,8 @@ class Driver {
   uint64_t table_base_ = 0, table_size_ = 0;
   std::map<uint32_t, DomainState> domains_;
   std::map<uint32_t, std::unique_ptr<CdTable>> cd_tables_;  // per StreamID, for PASIDs
+  Extent cmdq_{}, eventq_{};  // where the queues are
+  LiveView live_;
 };
 
 // Primitive-step builders shared by the driver and tests.

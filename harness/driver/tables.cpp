@@ -13,6 +13,7 @@ uint64_t Allocator::alloc(uint64_t size, uint64_t align) {
   if (a + size > end_) throw std::runtime_error("driver allocator: out of table memory");
   next_ = a + size;
   log_.push_back({a, size, owner_});
+  if (on_alloc) on_alloc(a, size);
   return a;
 }
 
@@ -83,6 +84,31 @@ StreamTable StreamTable::two_level(harness::TableMemory& mem, Allocator& alloc, 
   return t;
 }
 
+StreamTable StreamTable::adopt(harness::TableMemory& mem, Allocator& alloc, uint64_t base, uint32_t base_cfg) {
+  StreamTable t(mem, alloc);
+  // §6.3.24, §6.3.25: ADDR is the table's address; FMT 1 is 2-level with SPLIT bits of StreamID per L2 array.
+  t.base_ = regf::STRTAB_BASE_ADDR.in_place(base);
+  t.log2size_ = static_cast<unsigned>(regf::STRTAB_BASE_CFG_LOG2SIZE.get(base_cfg));
+  t.two_level_ = regf::STRTAB_BASE_CFG_FMT.get(base_cfg) == 1;
+  t.split_ = t.two_level_ ? static_cast<unsigned>(regf::STRTAB_BASE_CFG_SPLIT.get(base_cfg)) : 0;
+  return t;
+}
+
+std::vector<Extent> StreamTable::extents() const {
+  const unsigned l1_bits = two_level_ && log2size_ > split_ ? log2size_ - split_ : 0;
+  if (l1_bits > 20 || (!two_level_ && log2size_ > 24))
+    throw std::runtime_error("stream table too large to list its pages (more than 2^20 L1 descriptors or 2^24 STEs)");
+  std::vector<Extent> out{{base_, two_level_ ? uint64_t{8} << l1_bits : uint64_t{64} << log2size_}};
+  if (!two_level_) return out;
+  for (uint64_t i = 0; i < (uint64_t{1} << l1_bits); ++i) {
+    const uint64_t l1 = mem_->peek64(base_ + 8 * i);
+    const unsigned span = static_cast<unsigned>(l1std::Span.get(l1));
+    // §5.1: Span 1..12 gives 2^(Span-1) STEs; 0 is invalid (no L2 array).
+    if (span >= 1 && span <= 12) out.push_back({l1std::L2Ptr.in_place(l1), uint64_t{64} << (span - 1)});
+  }
+  return out;
+}
+
 uint32_t StreamTable::base_cfg() const {
   uint64_t v = 0;
   regf::STRTAB_BASE_CFG_LOG2SIZE.set(v, log2size_);
@@ -118,10 +144,12 @@ CdTable::CdTable(harness::TableMemory& mem, Allocator& alloc, unsigned cdmax, un
   if (fmt == 0) {
     uint64_t size = uint64_t{64} << cdmax;
     base_ = alloc.alloc(size, size);
+    extents_.push_back({base_, size});
   } else {
     unsigned leaf_bits = fmt == 1 ? 6 : 10;
     uint64_t l1_size = uint64_t{8} << (cdmax > leaf_bits ? cdmax - leaf_bits : 0);
     base_ = alloc.alloc(l1_size, 64);
+    extents_.push_back({base_, l1_size});
   }
 }
 
@@ -133,6 +161,7 @@ uint64_t CdTable::cd_address(uint32_t ssid) {
   if (!l1cd::V.get(l1)) {
     uint64_t size = uint64_t{64} << leaf_bits;
     uint64_t leaf = alloc_->alloc(size, size);
+    extents_.push_back({leaf, size});
     l1 = 0;
     l1cd::V.set(l1, 1);
     l1cd::L2Ptr.set(l1, leaf >> 12);
@@ -173,6 +202,7 @@ PageTable::PageTable(harness::TableMemory& mem, Allocator& alloc, unsigned granu
   start_ = start_level >= 0 ? start_level : 3 - int((ia_bits - 1 - granule) / (granule - 3));
   uint64_t size = uint64_t{8} << index_bits(start_);
   root_ = alloc.alloc(size, size < 64 ? 64 : size);
+  extents_.push_back({root_, size});
 }
 
 unsigned PageTable::index_bits(int level) const {
@@ -197,6 +227,7 @@ uint64_t PageTable::descriptor_address(uint64_t ia, int level) {
     if (!s1desc::Valid.get(d) || !s1desc::Type.get(d)) {
       uint64_t size = uint64_t{1} << granule_;
       uint64_t next = alloc_->alloc(size, size);
+      extents_.push_back({next, size});
       d = table_descriptor(next);
       mem_->poke64(pa, d);
     }

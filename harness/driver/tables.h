@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -16,6 +17,11 @@
 namespace smmu::driver {
 
 using Words8 = std::array<uint64_t, 8>;
+
+// A range of memory a table builder allocated (for the preservation intent: harness/driver preserve).
+struct Extent {
+  uint64_t base, size;
+};
 
 // A bump allocator of physical memory for tables. Each allocation is recorded with the owner named when it
 // was made (the stream table, a queue, a domain's stage-1 tables...), so that a handover plan can name what
@@ -46,6 +52,9 @@ class Allocator {
     Allocator& a_;
     std::string saved_;
   };
+  // Called with each allocation (a kexec'd kernel's driver zeroes what it gets: its free memory holds the
+  // old kernel's junk, harness/kexec).
+  std::function<void(uint64_t base, uint64_t size)> on_alloc;
 
  private:
   uint64_t next_, end_;
@@ -115,6 +124,13 @@ class StreamTable {
   // Whether `sid` still needs its L2 array: a 2-level table whose L1STD is invalid (Span = 0).
   bool needs_l2(uint32_t sid) const { return two_level_ && l1std::Span.get(mem_->peek64(l1_address(sid))) == 0; }
   void set_ste(uint32_t sid, const Words8& ste);
+  // The live table of an SMMU whose STRTAB_BASE and STRTAB_BASE_CFG read `base` and `base_cfg` (a kexec'd
+  // kernel adopting it in place): later L2 arrays come from `alloc`.
+  static StreamTable adopt(harness::TableMemory& mem, Allocator& alloc, uint64_t base, uint32_t base_cfg);
+  // The L1 table (or the linear table) and every L2 array allocated or adopted so far.
+  std::vector<Extent> extents() const;
+  unsigned split() const { return split_; }
+  bool two_level() const { return two_level_; }
 
  private:
   StreamTable(harness::TableMemory& mem, Allocator& alloc) : mem_(&mem), alloc_(&alloc) {}
@@ -133,8 +149,10 @@ class CdTable {
   unsigned cdmax() const { return cdmax_; }
   uint64_t cd_address(uint32_t ssid);  // allocating the leaf if needed
   void set_cd(uint32_t ssid, const Words8& cd);
+  const std::vector<Extent>& extents() const { return extents_; }  // the table and its leaves
 
  private:
+  std::vector<Extent> extents_;
   harness::TableMemory* mem_;
   Allocator* alloc_;
   uint64_t base_;
@@ -177,8 +195,10 @@ class PageTable {
   uint64_t descriptor_address(uint64_t ia, int level);
   void set_descriptor(uint64_t ia, int level, uint64_t desc) { mem_->poke64(descriptor_address(ia, level), desc); }
   uint64_t table_descriptor(uint64_t next_table) const;
+  const std::vector<Extent>& extents() const { return extents_; }  // every table of every level so far
 
  private:
+  std::vector<Extent> extents_;
   unsigned index_bits(int level) const;
   harness::TableMemory* mem_;
   Allocator* alloc_;

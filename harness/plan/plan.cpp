@@ -71,7 +71,7 @@ std::optional<LoadedPlan> load_plan(const std::string& path, std::vector<harness
     if (r.what_case() == smmucheck::Reclaim::WHAT_NOT_SET) error("reclaim", i, fmt::format("reclaim {}: names nothing", i));
   }
   for (int i = 0; i < p.msg.preserve_size(); ++i)
-    if (p.msg.preserve(i).what_case() == smmucheck::Preserve::WHAT_NOT_SET)
+    if (p.msg.preserve(i).what_case() == smmucheck::PlanPreserve::WHAT_NOT_SET)
       error("preserve", i, fmt::format("preserve {}: names nothing", i));
   std::set<int> seen;
   for (int i = 0; i < p.msg.expect_size(); ++i)
@@ -93,8 +93,8 @@ std::set<uint64_t> pages_in(uint64_t base, uint64_t size) {
 }
 
 // The pages a Preserve names, from the driver's allocations (and, for `everything`, every page written).
-std::set<uint64_t> preserved_pages(const smmucheck::Preserve& p, const driver::Driver& d, const harness::SparseMemory& mem) {
-  using W = smmucheck::Preserve;
+std::set<uint64_t> preserved_pages(const smmucheck::PlanPreserve& p, const driver::Driver& d, const harness::SparseMemory& mem) {
+  using W = smmucheck::PlanPreserve;
   std::string owner;
   switch (p.what_case()) {
     case W::kStreamTable: owner = "stream_table"; break;

@@ -143,7 +143,9 @@ std::variant<QemuPlan, std::string> plan_qemu_run(harness::LoadedScenario& s, co
   for (int i = 0; i < s.msg.step_size(); ++i) {
     const auto& st = s.msg.step(i);
     const std::string at = "step " + std::to_string(i) + " (line " + std::to_string(s.step_line[size_t(i)]) + ")";
-    if (st.has_kexec()) return at + ": a kexec step (the live-update simulator is not run on QEMU)";
+    if (st.has_kexec() || st.has_owner() || st.has_preserved_stream() ||
+        (st.has_driver() && (st.driver().has_preserve() || st.driver().has_adopt())))
+      return at + ": a live-update step (kexec, owner, preserve, adopt: the kexec simulator is not run on QEMU)";
     if (st.has_dma()) {
       const auto& d = st.dma();
       if (auto why = QemuMachine::unsupported_stream_id(d.sid())) return at + ": " + *why;

@@ -46,6 +46,8 @@ nlohmann::json observation_json(const StepObservation& obs) {
   if (obs.mmio_value) j["mmio_value"] = hex(*obs.mmio_value);
   j["events"] = nlohmann::json::array();
   for (const auto& e : obs.events) j["events"].push_back(event_json(e));
+  for (const auto& v : obs.violations)
+    j["violations"].push_back({{"kind", kexec::violation_kind_name(v.kind)}, {"pa", hex(v.pa)}, {"message", v.message}});
   j["cmdq_cons"] = hex(obs.cmdq_cons);
   j["gerror"] = hex(obs.gerror);
   j["gerrorn"] = hex(obs.gerrorn);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/runner/live_update.h"
 #include "specs/lookup.h"
 
 namespace smmu::harness {
@@ -22,9 +23,20 @@ ScenarioRun::ScenarioRun(const LoadedScenario& s, const ModelFactory& make, Walk
   for (const auto& w : s.msg.memory())
     for (int i = 0; i < w.qword_size(); ++i) memory_->poke64(w.addr() + 8 * uint64_t(i), w.qword(i));
   for (const auto& r : s.msg.abort()) memory_->add_abort_range(r.base(), r.size());
-  if (watch_model_writes) watched_ = std::make_unique<WatchedMemory>(*this);
+  live_update_ = has_live_update(s.msg);
+  if (watch_model_writes || live_update_) watched_ = std::make_unique<WatchedMemory>(*this);
   model_ = make(s.features, watched_ ? *watched_ : static_cast<Memory&>(*memory_));
-  model_->set_observer(observer);
+  if (live_update_) {
+    auto tap = std::make_unique<FootprintTap>(observer);
+    tap_ = tap.get();
+    tap_owner_ = std::move(tap);
+    observer_ = tap_;
+  }
+  model_->set_observer(observer_);
+  // The new kernel's driver probes the live SMMU and memory at adopt (harness/driver).
+  driver_.set_live({.mmio_read = [this](uint32_t off, unsigned size) { return model_->mmio_read(off, size); },
+                    .peek64 = [this](uint64_t pa) { return memory_->peek64(pa); },
+                    .preserved = [this](uint64_t pa) { return containment_.ownership.preserved(pa); }});
 }
 
 bool ScenarioRun::write_watched(uint64_t pa, unsigned size, uint64_t value, bool software) {
@@ -36,6 +48,8 @@ bool ScenarioRun::write_watched(uint64_t pa, unsigned size, uint64_t value, bool
     memory_->poke64(pa, value);  // software's writes ignore abort ranges (they set up memory)
   } else if (!memory_->write(pa, size, value)) {
     return false;
+  } else if (containment_.after_kexec) {
+    containment_.smmu_write(pa, size, [&] { return write_source(pa); }, pending_);
   }
   if (on_mem_write)
     for (unsigned k = 0; k < words; ++k)
@@ -62,6 +76,7 @@ std::optional<std::string> ScenarioRun::publish_commands(const smmucheck::Comman
     const uint64_t pa = base + uint64_t{prod & (entries - 1)} * 16;
     write_watched(pa, 8, q[0], true);
     write_watched(pa + 8, 8, q[1], true);
+    if (containment_.after_kexec) note_repointed_sync(q);
     prod = (prod + 1) & mask;
   }
   model_->mmio_write(reg::CMDQ_PROD.offset, 4, prod);
@@ -75,6 +90,7 @@ std::optional<std::string> ScenarioRun::apply(const smmucheck::Step& s, StepObse
       // EVENTQ_PROD at page 1, or its page-0 alias (specs/unpredictable.def PAGE0_QUEUE_ALIAS).
       if ((a.offset & 0xFFFF) == (reg::EVENTQ_PROD.offset & 0xFFFF)) software_moved_eventq_prod_ = true;
       model_->mmio_write(a.offset, a.size, a.value);
+      if (containment_.after_kexec) note_repointed_register(a.offset, a.value);
       return std::nullopt;
     }
     case smmucheck::Step::kMmioRead: {
@@ -92,10 +108,14 @@ std::optional<std::string> ScenarioRun::apply(const smmucheck::Step& s, StepObse
     case smmucheck::Step::kCommands:
       return publish_commands(s.commands());
     case smmucheck::Step::kDma:
+      if (tap_) tap_->reads.clear();
       obs.dma = model_->translate(transaction_of(s.dma()), observer_);
+      if (tap_) obs.footprint = std::move(tap_->reads);
       return std::nullopt;
     case smmucheck::Step::kKexec:
-      return "kexec steps arrive with the live-update simulator; this build cannot run them";
+    case smmucheck::Step::kOwner:
+    case smmucheck::Step::kPreservedStream:
+      return apply_live_update(s);
     default:
       return "a driver step cannot be primitive";
   }
@@ -117,6 +137,7 @@ void ScenarioRun::observe_after(uint32_t prod_before, StepObservation& obs) {
   obs.cmdq_cons = static_cast<uint32_t>(model_->mmio_read(reg::CMDQ_CONS.offset, 4));
   obs.gerror = static_cast<uint32_t>(model_->mmio_read(reg::GERROR.offset, 4));
   obs.gerrorn = static_cast<uint32_t>(model_->mmio_read(reg::GERRORN.offset, 4));
+  if (live_update_) refresh_write_sources();
 }
 
 Transaction transaction_of(const smmucheck::Dma& d) {
@@ -131,7 +152,9 @@ void ScenarioRun::run_batch(int first, StepObservation& obs) {
   for (int j = first; j < scenario_.msg.step_size() && scenario_.msg.step(j).has_dma(); ++j)
     in.push_back(transaction_of(scenario_.msg.step(j).dma()));
   std::vector<Outcome> out(in.size());
+  if (tap_) tap_->reads.clear();
   model_->translate_batch(in, out);
+  if (tap_) obs.footprint = std::move(tap_->reads);  // the whole run's reads, at its first step
   obs.dma = out[0];
   for (size_t k = 1; k < out.size(); ++k) batched_[first + int(k)] = out[k];
 }
@@ -141,6 +164,8 @@ std::variant<StepObservation, std::string> ScenarioRun::run_step(int i) {
   StepObservation obs;
   const uint32_t prod_before = static_cast<uint32_t>(model_->mmio_read(reg::EVENTQ_PROD.offset, 4));
   software_moved_eventq_prod_ = false;
+  pending_.clear();
+  if (live_update_ && sources_.empty()) refresh_write_sources();
   if (batch && s.has_dma()) {
     if (auto it = batched_.find(i); it != batched_.end()) {
       obs.dma = it->second;
@@ -157,6 +182,10 @@ std::variant<StepObservation, std::string> ScenarioRun::run_step(int i) {
   } else if (auto err = apply(s, obs)) {
     return *err;
   }
+  if (s.has_dma() && obs.dma && obs.dma->kind == OutcomeKind::Success)
+    containment_.dma_output(s.dma().sid(), obs.dma->pa, pending_);
+  obs.violations = std::move(pending_);
+  pending_.clear();
   observe_after(prod_before, obs);
   return obs;
 }

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "harness/driver/driver.h"
+#include "harness/kexec/containment.h"
+#include "harness/kexec/scramble.h"
 #include "harness/scenario/load.h"
 #include "harness/sparse_memory.h"
 #include "specs/model.h"
@@ -31,7 +33,13 @@ struct StepObservation {
   uint32_t eventq_prod = 0;               // EVENTQ_PROD after the step
   uint32_t cmdq_cons = 0;
   uint32_t gerror = 0, gerrorn = 0;
+  // Live-update scenarios (a kexec, owner or preserve step) only:
+  std::vector<TableRead> footprint;           // the table reads of the step's DMA, as the model reported them
+  std::vector<kexec::Violation> violations;   // containment violations the step caused after a kexec
 };
+
+// Whether a scenario uses the live-update model (kexec, owner, preserved_stream, preserve or adopt steps).
+bool has_live_update(const smmucheck::Scenario& s);
 
 class ScenarioRun {
  public:
@@ -44,6 +52,12 @@ class ScenarioRun {
   SmmuModel& model() { return *model_; }
   SparseMemory& memory() { return *memory_; }
   const driver::Driver& driver() const { return driver_; }
+  // The live-update state: page ownership, the preserved streams, what the new kernel re-pointed, the kexecs.
+  const kexec::Containment& containment() const { return containment_; }
+  const kexec::Ownership& ownership() const { return containment_.ownership; }
+  const kexec::KexecHistory& kexec_history() const { return history_; }
+  // Called after each kexec step scrambled memory (after on_mem_write heard of every word it changed).
+  std::function<void()> on_kexec;
   // Called before each primitive step a driver step expands to is applied (for traces).
   std::function<void(const smmucheck::Step&)> on_primitive;
   // Called for each aligned qword the scenario, the driver or software's command publication writes (and
@@ -69,9 +83,15 @@ class ScenarioRun {
   void observe_after(uint32_t eventq_prod_before, StepObservation& obs);
 
   void run_batch(int first, StepObservation& obs);
+  std::optional<std::string> apply_live_update(const smmucheck::Step& s);
+  void note_repointed_register(uint32_t offset, uint64_t written);  // after the kexec
+  void note_repointed_sync(const std::array<uint64_t, 2>& cmd);
+  void refresh_write_sources();
+  std::string write_source(uint64_t pa) const;
   // A write of `size` bytes, reported to on_mem_write per aligned qword it changed.
   bool write_watched(uint64_t pa, unsigned size, uint64_t value, bool software);
   class WatchedMemory;
+  class FootprintTap;
 
   const LoadedScenario& scenario_;
   std::map<int, Outcome> batched_;  // outcomes of later steps of the current batch
@@ -81,6 +101,19 @@ class ScenarioRun {
   std::unique_ptr<SmmuModel> model_;
   driver::Driver driver_;
   WalkObserver* observer_;
+  // Live update (harness/kexec): with a kexec in the scenario the model's writes are watched for write
+  // containment and its DMA footprints recorded.
+  bool live_update_ = false;
+  std::unique_ptr<WalkObserver> tap_owner_;
+  FootprintTap* tap_ = nullptr;
+  kexec::Containment containment_;
+  kexec::KexecHistory history_;
+  std::vector<kexec::Violation> pending_;  // violations of the current step
+  struct Source {
+    uint64_t base, size;
+    std::string what;
+  };
+  std::vector<Source> sources_;  // what the SMMU writes where, from its registers after the last step
 };
 
 // The register access a mmio step names: offset, size and (for writes) the value composed of its fields.

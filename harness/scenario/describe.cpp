@@ -85,6 +85,10 @@ std::string describe_step(const smmucheck::Step& s) {
     }
     case smmucheck::Step::kKexec:
       return fmt::format("kexec seed={}", s.kexec().seed());
+    case smmucheck::Step::kOwner:
+      return fmt::format("owner {:#x}+{:#x} {}", s.owner().base(), s.owner().size(), smmucheck::OwnerKind_Name(s.owner().kind()));
+    case smmucheck::Step::kPreservedStream:
+      return fmt::format("preserved_stream sid={:#x}", s.preserved_stream().sid());
     case smmucheck::Step::kDriver:
       return "driver " + compact(s.driver());
     default:

@@ -96,6 +96,17 @@ void check_step(const smmucheck::Step& s, std::vector<std::string>& p) {
       if (s.mem_read().size() != 0 && s.mem_read().size() != 4 && s.mem_read().size() != 8)
         p.push_back("mem_read size is 4 or 8");
       break;
+    case smmucheck::Step::kOwner:
+      if (s.owner().size() == 0 || s.owner().base() % 4096 || s.owner().size() % 4096)
+        p.push_back("owner base and size are whole 4 KiB pages, size > 0");
+      else if (s.owner().base() + s.owner().size() - 1 < s.owner().base())
+        p.push_back("owner range wraps past 2^64");
+      break;
+    case smmucheck::Step::kDriver:
+      if (s.driver().has_preserve())
+        for (const auto& r : s.driver().preserve().range())
+          if (r.size() == 0 || r.base() + r.size() - 1 < r.base()) p.push_back("preserve range is empty or wraps past 2^64");
+      break;
     case smmucheck::Step::OP_NOT_SET:
       p.push_back("step has no operation");
       break;
@@ -104,6 +115,10 @@ void check_step(const smmucheck::Step& s, std::vector<std::string>& p) {
   }
   if (s.has_expect_events())
     for (const auto& e : s.expect_events().record()) check_event(e);
+  if (s.has_expect_violations())
+    for (const auto& k : s.expect_violations().kind())
+      if (k != "write_containment" && k != "dma_containment")
+        p.push_back(fmt::format("expect_violations: unknown kind '{}' (write_containment or dma_containment)", k));
   if (s.has_expect_queue()) {
     const auto& q = s.expect_queue();
     if (q.has_cmdq_error() && !cerror_by_name(q.cmdq_error())) p.push_back(fmt::format("unknown CERROR '{}'", q.cmdq_error()));
