@@ -90,7 +90,8 @@ void KexecHistory::kexec(uint64_t seed, const Ownership& ownership, harness::Spa
     }
   seeds_.push_back(seed);
   preserved_at_.push_back(ownership);
-  mem.set_background([this](uint64_t pa) { return background(pa); });
+  // The background holds its own copy of the history: a snapshot of the memory may outlive this one.
+  mem.set_background([history = *this](uint64_t pa) { return history.background(pa); });
 }
 
 }  // namespace smmu::kexec
