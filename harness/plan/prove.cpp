@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/driver/hitless.h"
+#include "harness/plan/plan_checks.h"
 #include "harness/z3/encode.h"
 #include "reference/smmu.h"
 #include "specs/print.h"
@@ -19,20 +19,6 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 z3enc::SmmuConfig config_of(const Features& f, const ref::Registers& r) {
   return z3enc::SmmuConfig{f, r.strtab_base, r.strtab_base_cfg, regf::CR2_E2H.get(r.cr2) != 0};
-}
-
-// Preserved pages that the new kernel has not taken back by the time of `step`.
-std::set<uint64_t> kept_at(const PlanRun& run, int step) {
-  std::set<uint64_t> kept = run.preserved;
-  for (const auto& [page, when] : run.reclaimed)
-    if (when <= step) kept.erase(page);
-  return kept;
-}
-
-bool breaking(const smmucheck::PlanStream& s, int step) {
-  for (uint32_t b : s.breaking_step())
-    if (int(b) == step) return true;
-  return false;
 }
 
 // The transaction of a surviving stream: its StreamID (and SubstreamID) concrete, everything else symbolic.
@@ -106,49 +92,12 @@ z3::check_result check(z3::context& c, const z3::expr& violation, std::optional<
   return r;
 }
 
-// The surviving stream's first DMA in the plan's traffic (its address and access), or a read at 0.
-Transaction plan_dma(const LoadedPlan& p, const smmucheck::PlanStream& s) {
-  Transaction t{.sid = s.sid(), .addr = 0};
-  if (s.has_ssid()) t.ssid = s.ssid();
-  for (const auto& step : p.msg.step())
-    if (step.has_dma() && step.dma().sid() == s.sid() && step.dma().has_ssid() == s.has_ssid() &&
-        (!s.has_ssid() || step.dma().ssid() == s.ssid())) {
-      t.addr = step.dma().addr();
-      t.read = step.dma().access() != smmucheck::WRITE;
-      t.instr = step.dma().access() == smmucheck::INSTR;
-      t.priv = step.dma().priv();
-      break;
-    }
-  return t;
-}
-
-// The stream's first DMA of the plan, translated by the reference at `st` (on a copy of its memory, with the
-// words of `overrides` written first), and the table words it read.
-struct ConcreteRun {
-  Outcome outcome;
-  std::vector<TableRead> reads;
-};
-ConcreteRun reference_run(const Ctx& x, const smmucheck::PlanStream& s, const State& st,
-                          const std::map<uint64_t, uint64_t>& overrides = {}) {
-  struct Reads final : WalkObserver {
-    std::vector<TableRead> r;
-    void table_read(const TableRead& t) override { r.push_back(t); }
-    bool wants_decisions() const override { return false; }
-  } reads;
-  harness::SparseMemory mem = st.mem;
-  for (const auto& [pa, v] : overrides) mem.poke64(pa, v);
-  ref::ReferenceSmmu r(x.run.features, mem);
-  r.registers() = st.regs;
-  Outcome o = r.translate(plan_dma(x.plan, s), &reads);
-  return {o, std::move(reads.r)};
-}
-
 // The configuration words of stream `s` (its L1 descriptor, STE, L1CD or CD: read at addresses that do not
 // depend on the input address) that lie in lost memory at `st`, by address, each with the value zero.
 std::map<uint64_t, uint64_t> lost_configuration(const Ctx& x, const smmucheck::PlanStream& s, const State& st) {
   const std::set<uint64_t> kept = kept_at(x.run, st.step);
   std::map<uint64_t, uint64_t> junk;
-  for (const TableRead& tr : reference_run(x, s, st).reads) {
+  for (const TableRead& tr : translate_at(x.run.features, st, plan_dma(x.plan, s)).reads) {
     const bool structure = tr.role == TableRole::Ste || tr.role == TableRole::L1Std || tr.role == TableRole::Cd ||
                            tr.role == TableRole::L1Cd;
     if (structure && !kept.count(tr.pa >> 12) && !st.written.count(tr.pa >> 3)) junk[tr.pa & ~uint64_t{7}] = 0;
@@ -165,7 +114,7 @@ bool refute_lost_configuration(const Ctx& x, const smmucheck::PlanStream& s, con
   const std::map<uint64_t, uint64_t> junk = lost_configuration(x, s, st);
   if (junk.empty()) return false;
   const Transaction t = plan_dma(x.plan, s);
-  const Outcome after = reference_run(x, s, st, junk).outcome;
+  const Outcome after = translate_at(x.run.features, st, t, junk).outcome;
   Counterexample cx{.state_step = st.step, .state_label = st.label, .txn = t, .junk = junk};
   cx.expected = format_outcome(after);
   cx.predicted_code = after.kind == OutcomeKind::Success ? 0 : after.event ? int(after.event->get(event::EVENT_TYPE)) : 0xFF;
@@ -235,25 +184,6 @@ void prove_streams(const Ctx& x, InvariantResult& cont, InvariantResult& foot, I
   }
 }
 
-// The words that decide StreamID `sid`'s translation before any CD or table is read: its L1 descriptor (a
-// 2-level table, §3.3.2, §5.1) and its STE, by address; nullopt when the StreamID is beyond the table.
-std::optional<std::vector<uint64_t>> ste_words(const State& st, uint32_t sid) {
-  const uint32_t cfg = st.regs.strtab_base_cfg;
-  const unsigned log2size = static_cast<unsigned>(regf::STRTAB_BASE_CFG_LOG2SIZE.get(cfg));
-  if (log2size < 32 && (sid >> log2size)) return std::nullopt;
-  const uint64_t base = regf::STRTAB_BASE_ADDR.in_place(st.regs.strtab_base);
-  uint64_t ste = base + 64 * uint64_t{sid};
-  std::vector<uint64_t> words;
-  if (regf::STRTAB_BASE_CFG_FMT.get(cfg) == 1) {
-    const unsigned split = static_cast<unsigned>(regf::STRTAB_BASE_CFG_SPLIT.get(cfg));
-    const uint64_t l1 = base + 8 * uint64_t{sid >> split};
-    words.push_back(l1);
-    ste = l1std::L2Ptr.in_place(st.mem.peek64(l1)) + 64 * uint64_t{sid & ((1u << split) - 1)};
-  }
-  for (unsigned i = 0; i < 8; ++i) words.push_back(ste + 8 * i);
-  return words;
-}
-
 // Isolation: no StreamID but the surviving ones reaches memory, at any state after the kexec. One query per
 // distinct configuration: StreamIDs whose L1 descriptor and STE are known (preserved, or written since) and
 // equal translate alike but for the StreamID itself, so one of them stands for all; a StreamID whose words are
@@ -303,51 +233,6 @@ void prove_isolation(const Ctx& x, InvariantResult& iso) {
   }
 }
 
-// The STE and CD a surviving stream's translation reads at `st` (64-byte aligned addresses, with their kind).
-std::map<uint64_t, driver::EntryKind> stream_entries(const Ctx& x, const smmucheck::PlanStream& s, const State& st) {
-  std::map<uint64_t, driver::EntryKind> e;
-  for (const TableRead& t : reference_run(x, s, st).reads) {
-    if (t.role == TableRole::Ste) e.emplace(t.pa & ~uint64_t{63}, driver::EntryKind::Ste);
-    if (t.role == TableRole::Cd) e.emplace(t.pa & ~uint64_t{63}, driver::EntryKind::Cd);
-  }
-  return e;
-}
-
-// A rewrite of a surviving stream's STE or CD within one write group: the used-bits checker of the hitless
-// writer (harness/driver/hitless.h) judges every per-qword mix of the entry (§3.21.3). Returns whether the
-// group touched such an entry; a refutation is recorded in `hit`.
-bool check_entry_rewrites(const Ctx& x, const WriteGroup& g, const smmucheck::PlanStream& s, InvariantResult& hit) {
-  bool touched = false;
-  for (const auto& [base, kind] : stream_entries(x, s, g.before)) {
-    driver::Words8 old_e{}, new_e{};
-    driver::WriteGroup writes;
-    for (unsigned q = 0; q < 8; ++q) {
-      old_e[q] = new_e[q] = g.before.mem.peek64(base + 8 * q);
-      if (auto w = g.words.find(base + 8 * q); w != g.words.end()) {
-        new_e[q] = w->second.second;
-        writes.push_back({q, w->second.second});
-      }
-    }
-    if (writes.empty()) continue;
-    touched = true;
-    const auto t0 = Clock::now();
-    const driver::HitlessReport rep = driver::check_hitless(kind, old_e, new_e, {writes}, driver::UsedContext{x.run.features});
-    hit.seconds += since(t0);
-    const bool bad = rep.verdict == driver::Verdict::NotHitless ||
-                     (rep.verdict == driver::Verdict::Breaking && !breaking(s, g.step)) || !rep.error.empty();
-    if (!bad || !hit.proved) continue;
-    hit.proved = false;
-    const driver::ObservedState* st = rep.first_bad ? &*rep.first_bad : rep.first_blocking ? &*rep.first_blocking : nullptr;
-    std::string qwords;
-    if (st)
-      for (unsigned q = 0; q < 8; ++q) qwords += fmt::format(" q{}={:#x}{}", q, st->entry[q], st->source[q] < 0 ? "(old)" : "(new)");
-    hit.detail = fmt::format("stream {:#x}, the {} at {:#x} rewritten during step {}: {} ({}); a state the SMMU may see:{}",
-                             s.sid(), kind == driver::EntryKind::Ste ? "STE" : "CD", base, g.step,
-                             driver::verdict_name(rep.verdict), rep.error.empty() ? "used bits neither old nor new" : rep.error, qwords);
-  }
-  return touched;
-}
-
 // Hitless updates: every per-qword mix of each write group, for each surviving stream. A group that rewrites the
 // stream's STE or CD is judged by the used-bits checker; any other group (translation tables) by one symbolic
 // query: the mixed state translates as the state before the group or the state after it.
@@ -356,8 +241,13 @@ void prove_hitless(const Ctx& x, InvariantResult& hit) {
     for (const auto& s : x.plan.msg.stream()) {
       // A stream whose configuration is already lost has no translation to keep (continuity says so).
       if (!lost_configuration(x, s, g.before).empty()) continue;
-      if (check_entry_rewrites(x, g, s, hit)) {
-        if (!hit.proved) return;
+      if (const EntryRewrites e = check_entry_rewrites(x.plan, x.run, g, s); e.touched) {
+        hit.seconds += e.seconds;
+        if (e.broken) {
+          hit.proved = false;
+          hit.detail = *e.broken;
+          return;
+        }
         continue;
       }
       x.progress(fmt::format("hitless: stream {:#x}, the {} qwords written up to step {}", s.sid(), g.words.size(), g.step));
@@ -412,34 +302,6 @@ void prove_hitless(const Ctx& x, InvariantResult& hit) {
   }
 }
 
-// Write containment: while the event queue is enabled and still where the old kernel put it, or an MSI is
-// enabled at an address the old kernel set, every page the SMMU may write must be preserved and not reclaimed.
-void check_writes(const Ctx& x, InvariantResult& res) {
-  const ref::Registers& old = x.run.at_kexec.regs;
-  for (const State& st : x.run.after) {
-    const std::set<uint64_t> kept = kept_at(x.run, st.step);
-    const uint32_t en = st.regs.cr0ack;
-    auto need = [&](uint64_t base, uint64_t size, const char* what) {
-      for (uint64_t a = base & ~uint64_t{0xFFF}; a < base + size; a += 0x1000)
-        if (!kept.count(a >> 12)) {
-          if (res.proved)
-            res.detail = fmt::format("{}: {} at {:#x} may be written by the SMMU, and page {:#x} is {}", st.label, what, base, a,
-                                     x.run.preserved.count(a >> 12) ? "reclaimed" : "not preserved");
-          res.proved = false;
-          return;
-        }
-    };
-    if (regf::CR0_EVENTQEN.get(en) && st.regs.eventq_base == old.eventq_base)
-      need(regf::QUEUE_BASE_ADDR.in_place(st.regs.eventq_base), uint64_t{32} << regf::QUEUE_BASE_LOG2SIZE.get(st.regs.eventq_base),
-           "the event queue (§7.2: records are written at EVENTQ_PROD while EVENTQEN = 1)");
-    if (regf::IRQ_CTRL_EVENTQ_IRQEN.get(st.regs.irq_ctrlack) && st.regs.eventq_irq_cfg0 == old.eventq_irq_cfg0 && x.run.features.msi)
-      need(regf::IRQ_CFG0_ADDR.in_place(st.regs.eventq_irq_cfg0), 4, "the event queue MSI (§6.3.30)");
-    if (regf::IRQ_CTRL_GERROR_IRQEN.get(st.regs.irq_ctrlack) && st.regs.gerror_irq_cfg0 == old.gerror_irq_cfg0 && x.run.features.msi)
-      need(regf::IRQ_CFG0_ADDR.in_place(st.regs.gerror_irq_cfg0), 4, "the GERROR MSI (§6.3.21)");
-    if (!res.proved) return;
-  }
-}
-
 }  // namespace
 
 std::vector<InvariantResult> prove(const LoadedPlan& plan, const PlanRun& run, const Progress& progress) {
@@ -458,19 +320,14 @@ std::vector<InvariantResult> prove(const LoadedPlan& plan, const PlanRun& run, c
   prove_isolation(x, r(smmucheck::ISOLATION));
   prove_hitless(x, r(smmucheck::HITLESS));
 
-  auto& legal = r(smmucheck::LEGAL_PROGRAMMING);
-  if (!run.illegal.empty()) {
-    legal.proved = false;
-    legal.detail = fmt::format("step {}: {}", run.illegal[0].step, run.illegal[0].what);
-  }
-  check_writes(x, r(smmucheck::WRITE_CONTAINMENT));
-  auto& caching = r(smmucheck::CACHING);
-  if (!run.uncovered.empty()) {
-    const auto& u = run.uncovered[0];
-    caching.proved = false;
-    caching.detail = fmt::format("step {}: the DMA of StreamID {:#x} at {:#x} relies on the word at {:#x}, changed with no "
-                                 "completed invalidation covering it since (specs/coverage)", u.step, u.sid, u.addr, u.word);
-  }
+  auto verdict = [&](smmucheck::Invariant i, std::optional<std::string> violation) {
+    if (!violation) return;
+    r(i).proved = false;
+    r(i).detail = std::move(*violation);
+  };
+  verdict(smmucheck::LEGAL_PROGRAMMING, first_illegal_write(run));
+  verdict(smmucheck::WRITE_CONTAINMENT, write_exposure(run));
+  verdict(smmucheck::CACHING, first_uncovered_use(run));
   return out;
 }
 
