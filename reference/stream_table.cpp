@@ -80,7 +80,10 @@ Result<Ste> fetch_ste(const Ctx& ctx) {
   uint64_t l1_pa = base + l1_index * 8;
   ctx.note("3.3.2", "2-level stream table at {:#x}, SPLIT={}: L1STD[{}] at {:#x}", base, split, l1_index, l1_pa);
   if (beyond_oas(ctx, l1_pa)) return ste_fetch_abort(ctx, l1_pa);
-  std::optional<uint64_t> l1 = ctx.read_word(l1_pa, TableRead{.role = TableRole::L1Std, .sid = sid});
+  // The StreamIDs this L1STD locates (range_base, range_size): its cached copy is one for all of them (§4.3.1).
+  std::optional<uint64_t> l1 = ctx.read_word(l1_pa, TableRead{.role = TableRole::L1Std, .sid = sid,
+                                                              .range_base = l1_index << split,
+                                                              .range_size = uint64_t{1} << split});
   if (!l1) {
     ctx.note("7.3.4", "external abort reading the L1STD at {:#x}", l1_pa);
     return ste_fetch_abort(ctx, l1_pa);

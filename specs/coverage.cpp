@@ -9,8 +9,8 @@ using Kind = InvalidationScope::Kind;
 constexpr CoverageRule kRules[] = {
     {TableRole::Ste, Kind::Ste, "4.3.1", "CMD_CFGI_STE of the StreamID"},
     {TableRole::Ste, Kind::SteRange, "4.3.2", "CMD_CFGI_STE_RANGE whose aligned block holds the StreamID (CFGI_ALL: all)"},
-    {TableRole::L1Std, Kind::Ste, "4.3.1", "CMD_CFGI_STE of the StreamID with Leaf = 0 (Leaf = 1 need not touch the L1STD)"},
-    {TableRole::L1Std, Kind::SteRange, "4.3.2", "CMD_CFGI_STE_RANGE holding the StreamID"},
+    {TableRole::L1Std, Kind::Ste, "4.3.1", "CMD_CFGI_STE with Leaf = 0 of any StreamID the L1STD locates (Leaf = 1 need not touch it)"},
+    {TableRole::L1Std, Kind::SteRange, "4.3.2", "CMD_CFGI_STE_RANGE meeting the StreamIDs it locates"},
     {TableRole::Cd, Kind::Cd, "4.3.3", "CMD_CFGI_CD of (StreamID, SubstreamID)"},
     {TableRole::Cd, Kind::CdAll, "4.3.4", "CMD_CFGI_CD_ALL of the StreamID"},
     {TableRole::Cd, Kind::Ste, "4.3.1", "CMD_CFGI_STE also invalidates the CDs cached through that STE"},
@@ -129,10 +129,17 @@ uint8_t coverage_discharged(const InvalidationScope& inv, const TableRead& w, st
       if (inv.kind == Kind::Ste && inv.sid == w.sid) return kObligationStructure;
       if (inv.kind == Kind::SteRange && sid_in(inv, w.sid)) return kObligationStructure;
       return 0;
-    case TableRole::L1Std:
-      if (inv.kind == Kind::Ste && inv.sid == w.sid && !inv.leaf) return kObligationStructure;
-      if (inv.kind == Kind::SteRange && sid_in(inv, w.sid)) return kObligationStructure;
+    case TableRole::L1Std: {
+      // §4.3.1: Leaf = 0 invalidates "all caching of the intermediate L1ST descriptor structures walked to
+      // locate the specified STE": the one L1STD of every StreamID in its span (w.range_base, w.range_size).
+      const bool same_l1 = w.range_size ? inv.sid - w.range_base < w.range_size : inv.sid == w.sid;
+      if (inv.kind == Kind::Ste && same_l1 && !inv.leaf) return kObligationStructure;
+      const bool meets = inv.sid_count == 0 || (w.range_size ? inv.sid < w.range_base + w.range_size &&
+                                                                   w.range_base < uint64_t{inv.sid} + inv.sid_count
+                                                             : sid_in(inv, w.sid));
+      if (inv.kind == Kind::SteRange && meets) return kObligationStructure;
       return 0;
+    }
     case TableRole::Cd:
     case TableRole::L1Cd: {
       const bool l1 = w.role == TableRole::L1Cd;

@@ -7,17 +7,17 @@ namespace smmu::harness {
 std::vector<SyncTracker::Write> SyncTracker::history_of(uint64_t pa, uint64_t current) const {
   std::vector<Write> h{{0, 0}};
   for (size_t k = 0; k < kexec_seq_.size(); ++k)
-    if (const uint64_t v = kexecs_->background(k + 1, pa); v != h.back().value) h.push_back({kexec_seq_[k], v});
+    if (const uint64_t v = kexecs_->background(k + 1, pa); v != h.back().value) h.push_back({kexec_seq_[k], v, true});
   // A word whose background does not explain its value held it from the start (the scenario's initial memory,
   // preserved through every kexec): nothing stale.
   if (h.back().value != current) return {{0, current}};
   return h;
 }
 
-void SyncTracker::on_write(uint64_t pa, uint64_t before, uint64_t after) {
+void SyncTracker::on_write(uint64_t pa, uint64_t before, uint64_t after, bool junk) {
   auto& h = writes_[pa & ~uint64_t{7}];
   if (h.empty()) h = history_of(pa & ~uint64_t{7}, before);
-  h.push_back({++seq_, after});
+  h.push_back({++seq_, after, junk});
 }
 
 void SyncTracker::on_kexec(const kexec::KexecHistory& history) {
@@ -38,10 +38,16 @@ void SyncTracker::on_command(const CommandReport& c) {
 }
 
 void SyncTracker::on_read(const TableRead& r) {
-  if (r.value && tlb_cached_bits(r.role, r.index)) translated_with_.insert({r.pa & ~uint64_t{7}, *r.value});
+  if (!r.value || (r.role != TableRole::Ste && r.role != TableRole::Cd)) return;
+  // An entry's qwords are read in order within a walk, its tag's among them (STE q2, CD q0).
+  if (r.index == tag_field(r).qword) tag_read_[r.pa & ~uint64_t{63}] = tag_field(r).get(*r.value);
+  if (tlb_cached_bits(r.role, r.index))
+    translated_with_.insert({r.pa & ~uint64_t{7}, *r.value, tag_read_[r.pa & ~uint64_t{63}]});
 }
 
-std::vector<uint64_t> SyncTracker::permitted_values(const TableRead& w) const {
+const Field& SyncTracker::tag_field(const TableRead& w) { return w.role == TableRole::Ste ? ste::S2VMID : cd::ASID; }
+
+std::vector<uint64_t> SyncTracker::permitted_values(const TableRead& w, bool junk_counts) const {
   const uint64_t current = w.value.value_or(0);
   std::vector<uint64_t> out{current};
   const uint64_t word = w.pa & ~uint64_t{7};
@@ -61,6 +67,7 @@ std::vector<uint64_t> SyncTracker::permitted_values(const TableRead& w) const {
   // CMD_SYNC that completes the TLBI leaves the entry cached).
   for (size_t j = 0; j + 1 < h.size(); ++j) {
     const uint64_t v = h[j].value;
+    if (h[j].junk && !junk_counts) continue;
     uint8_t done = 0;
     for (const auto& c : completed_)
       if (c.seq > h[j + 1].seq) done |= coverage_discharged(c.scope, w, v);
@@ -72,7 +79,14 @@ std::vector<uint64_t> SyncTracker::permitted_values(const TableRead& w) const {
     // The structure is covered, but TLB entries made by a translation that read the old value may still
     // hold its TLB-cached fields (§5.2, §5.4.1): the current word with those bits as they were.
     const uint64_t tlb = tlb_cached_bits(w.role, w.index);
-    if (!((v ^ current) & tlb) || !translated_with_.count({word, v})) continue;
+    if (!((v ^ current) & tlb)) continue;
+    // Only TLB entries tagged as the entry is now can be hit (an entry whose tag never changed: any).
+    auto tag_now = writes_.find(tag_word(w));
+    const bool hit = std::any_of(translated_with_.lower_bound({word, v, 0}), translated_with_.end(), [&](const auto& t) {
+      return std::get<0>(t) == word && std::get<1>(t) == v &&
+             (tag_now == writes_.end() || std::get<2>(t) == tag_field(w).get(tag_now->second.back().value));
+    });
+    if (!hit) continue;
     const bool tlb_done = std::any_of(completed_.begin(), completed_.end(), [&](const Invalidation& c) {
       return c.seq > h[j + 1].seq && coverage_tlb_discharged(c.scope, w);
     });

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -19,7 +20,8 @@ namespace smmu::harness {
 class SyncTracker {
  public:
   // A qword the scenario (or the driver) wrote: its value before and after.
-  void on_write(uint64_t pa, uint64_t before, uint64_t after);
+  // `junk`: the kexec's scramble wrote it, not software.
+  void on_write(uint64_t pa, uint64_t before, uint64_t after, bool junk = false);
   // A kexec scrambled memory (after on_write heard of each word it changed in pages that existed). Every
   // other word not preserved, never written, changed too, from its background before to the new one:
   // `history` tells those values, word by word when a walk meets them (ARCHITECTURE.md: the scramble
@@ -35,13 +37,20 @@ class SyncTracker {
   // The values the word at `w.pa` may be used with: its current value first, then stale ones. One value
   // means the word is covered (§3.21.1: translation-table entries are cached only as valid translations,
   // so an invalid descriptor is never a stale source).
-  std::vector<uint64_t> permitted_values(const TableRead& w) const;
+  // Without `junk_counts`, only values software wrote count as stale, not the kexec's junk (the handover's
+  // caching obligation: relying on junk is the footprint invariant's concern).
+  std::vector<uint64_t> permitted_values(const TableRead& w, bool junk_counts = true) const;
 
  private:
   struct Write {
     uint64_t seq;
     uint64_t value;
+    bool junk = false;  // a kexec's scramble
   };
+  // TLB entries are tagged with the VMID and ASID of the configuration that made them (§5.2 S2VMID, §5.4
+  // ASID): the tag field of an STE or CD entry, and where the entry holding `w` keeps it.
+  static const Field& tag_field(const TableRead& w);
+  static uint64_t tag_word(const TableRead& w) { return (w.pa & ~uint64_t{63}) + 8 * tag_field(w).qword; }
   struct Invalidation {
     uint64_t seq;  // when the SMMU consumed it
     InvalidationScope scope;
@@ -55,7 +64,8 @@ class SyncTracker {
   std::map<uint64_t, std::vector<Write>> writes_;  // by qword address; [0] holds the value before the first write
   std::vector<Invalidation> pending_;                // consumed, not yet completed by a CMD_SYNC
   std::vector<Invalidation> completed_;
-  std::set<std::pair<uint64_t, uint64_t>> translated_with_;  // (qword address, value) of STE/CD words read
+  std::map<uint64_t, uint64_t> tag_read_;  // the tag each STE or CD entry (by address) had in the last walk
+  std::set<std::tuple<uint64_t, uint64_t, uint64_t>> translated_with_;  // (qword address, value, tag)  // (qword address, value) of STE/CD words read
 };
 
 }  // namespace smmu::harness

@@ -1,5 +1,6 @@
 #include "harness/plan/plan.h"
 
+#include <functional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -29,6 +30,16 @@ const char* invariant_name(smmucheck::Invariant i) {
 std::optional<LoadedPlan> load_plan(const std::string& path, std::vector<harness::InputError>& errors) {
   std::string text;
   if (!harness::read_file(path, text, errors)) return std::nullopt;
+  return parse_plan(text, path, errors);
+}
+
+void set_kexec_seed(LoadedPlan& p, uint64_t seed) {
+  p.msg.mutable_step(p.kexec_step)->mutable_kexec()->set_seed(seed);
+  p.scenario.msg.mutable_step(p.kexec_step)->mutable_kexec()->set_seed(seed);
+}
+
+std::optional<LoadedPlan> parse_plan(std::string_view text, const std::string& path,
+                                     std::vector<harness::InputError>& errors) {
   LoadedPlan p;
   google::protobuf::TextFormat::ParseInfoTree tree;
   if (!harness::parse_text(text, path, p.msg, tree, errors)) return std::nullopt;
@@ -149,10 +160,10 @@ class PlanObserver final : public WalkObserver {
   bool wants_decisions() const override { return false; }
   void command(const CommandReport& c) override {
     tracker_.on_command(c);
-    if (c.opcode == static_cast<uint8_t>(Opcode::CMD_SYNC) && c.error == 0) ++syncs;
+    if (c.opcode == static_cast<uint8_t>(Opcode::CMD_SYNC) && c.error == 0 && on_sync) on_sync();
   }
   std::vector<TableRead> reads;
-  unsigned syncs = 0;
+  std::function<void()> on_sync;  // a CMD_SYNC completed (a driver step may hold several)
 
  private:
   harness::SyncTracker& tracker_;
@@ -196,28 +207,47 @@ PlanRun run_plan(const LoadedPlan& p) {
   int current = 0;
   bool after_kexec = false;
   WriteGroup group;
-  unsigned syncs_seen = 0;
+  unsigned writes_since_state = 0;  // memory writes since the last state recorded after the kexec
   run.on_mem_write = [&](uint64_t pa, uint64_t before, uint64_t after) {
-    tracker.on_write(pa, before, after);
+    tracker.on_write(pa, before, after, /*junk=*/current == p.kexec_step && !after_kexec);
     if (!after_kexec) return;
     if (group.words.empty()) {
       group.before = state(current, fmt::format("during step {}", current));
       group.before.mem.poke64(pa, before);
     }
     written.insert(pa >> 3);
+    ++writes_since_state;
     auto [it, fresh] = group.words.try_emplace(pa, before, after);
     if (!fresh) it->second.second = after;
   };
   run.on_kexec = [&] { tracker.on_kexec(run.kexec_history()); };
+  // A completed CMD_SYNC ends the write group: its writes are all visible, and the state is one the SMMU may
+  // observe (in the middle of a driver step, such as the hitless writer's, too).
+  obs.on_sync = [&] {
+    if (!after_kexec || group.words.empty()) return;
+    group.step = current;
+    out.groups.push_back(std::move(group));
+    group = WriteGroup{};
+    out.after.push_back(state(current, fmt::format("after a CMD_SYNC of step {}", current)));
+    writes_since_state = 0;
+  };
   run.on_primitive = [&](const smmucheck::Step& s) {
     if (s.has_mmio_write())
       if (auto why = illegal_write(s.mmio_write(), ref.registers())) out.illegal.push_back({current, *why});
   };
 
+  auto set_owner = [&](uint64_t page, smmucheck::OwnerKind kind) {
+    smmucheck::Step owner;
+    owner.mutable_owner()->set_base(page << 12);
+    owner.mutable_owner()->set_size(0x1000);
+    owner.mutable_owner()->set_kind(kind);
+    if (auto err = run.apply_primitive(owner)) throw std::runtime_error(fmt::format("step {}: {}", current, *err));
+  };
   auto reclaim = [&](int i) {
     for (const auto& rc : p.msg.reclaim())
       if (int(rc.after_step()) == i)
-        for (uint64_t pg : reclaimed_pages(rc, ref.registers())) out.reclaimed.emplace(pg, i);
+        for (uint64_t pg : reclaimed_pages(rc, ref.registers()))
+          if (out.reclaimed.emplace(pg, i).second && out.preserved.count(pg)) set_owner(pg, smmucheck::RECLAIMED);
   };
   for (int i = 0; i < p.msg.step_size(); ++i) {
     current = i;
@@ -225,13 +255,13 @@ PlanRun run_plan(const LoadedPlan& p) {
     if (i == p.kexec_step) {
       out.at_kexec = state(i, "before the kexec");
       for (const auto& pr : p.msg.preserve()) out.preserved.merge(preserved_pages(pr, run.driver(), run.memory()));
-      // The concrete kexec (harness/kexec): every page not handed over is scrambled from the step's seed.
-      for (uint64_t pg : out.preserved) {
-        smmucheck::Step owner;
-        owner.mutable_owner()->set_base(pg << 12);
-        owner.mutable_owner()->set_size(0x1000);
-        owner.mutable_owner()->set_kind(smmucheck::PRESERVED);
-        if (auto err = run.apply_primitive(owner)) throw std::runtime_error(fmt::format("step {}: {}", i, *err));
+      // The concrete kexec (harness/kexec): every page not handed over is scrambled from the step's seed; the
+      // runner then checks the SMMU's writes and the surviving streams' DMA against what was preserved.
+      for (uint64_t pg : out.preserved) set_owner(pg, smmucheck::PRESERVED);
+      for (const auto& ps : p.msg.stream()) {
+        smmucheck::Step st;
+        st.mutable_preserved_stream()->set_sid(ps.sid());
+        if (auto err = run.apply_primitive(st)) throw std::runtime_error(fmt::format("step {}: {}", i, *err));
       }
       if (auto k = run.run_step(i); std::holds_alternative<std::string>(k))
         throw std::runtime_error(fmt::format("step {}: {}", i, std::get<std::string>(k)));
@@ -247,6 +277,7 @@ PlanRun run_plan(const LoadedPlan& p) {
     if (auto* err = std::get_if<std::string>(&r))
       throw std::runtime_error(fmt::format("step {}: {}", i, *err));
     if (!after_kexec) continue;
+    for (const kexec::Violation& v : std::get<harness::StepObservation>(r).violations) out.violations.push_back({i, v});
     reclaim(i);
     // The caching obligation: a DMA of the new kernel's traffic relies on what its walk read. It concerns
     // what software changed (either kernel, in memory handed over, or the new kernel in its own): a word the
@@ -254,30 +285,64 @@ PlanRun run_plan(const LoadedPlan& p) {
     if (step.has_dma()) {
       for (const TableRead& t : obs.reads)
         if (t.value && (out.preserved.count(t.pa >> 12) || written.count(t.pa >> 3)) &&
-            tracker.permitted_values(t).size() > 1) {
+            tracker.permitted_values(t, /*junk_counts=*/false).size() > 1) {
           out.uncovered.push_back({i, step.dma().sid(), step.dma().addr(), t.pa});
           break;
         }
     }
-    if (obs.syncs != syncs_seen) {  // a CMD_SYNC completed: the group's writes are now all visible
-      syncs_seen = obs.syncs;
-      if (!group.words.empty()) {
-        group.step = i;
-        out.groups.push_back(std::move(group));
-        group = WriteGroup{};
-      }
-    }
     const State& last = out.after.back();
     const bool changed = last.regs.strtab_base != ref.registers().strtab_base ||
                          last.regs.cr0 != ref.registers().cr0 || last.regs.eventq_base != ref.registers().eventq_base ||
-                         last.regs.irq_ctrl != ref.registers().irq_ctrl || step.has_mem_write() || step.has_driver() ||
-                         step.has_commands() || step.has_mmio_write();
-    if (changed && group.words.empty()) out.after.push_back(state(i, fmt::format("after step {}", i)));
+                         last.regs.irq_ctrl != ref.registers().irq_ctrl || writes_since_state > 0 || step.has_mmio_write();
+    if (changed && group.words.empty()) {
+      out.after.push_back(state(i, fmt::format("after step {}", i)));
+      writes_since_state = 0;
+    }
   }
   if (!group.words.empty()) {  // writes no CMD_SYNC completed: still a group the SMMU may see in any mix
     group.step = p.msg.step_size() - 1;
     out.groups.push_back(std::move(group));
     out.after.push_back(state(p.msg.step_size() - 1, "at the end, writes not synchronized"));
+  }
+  return out;
+}
+
+harness::LoadedScenario concrete_scenario(const LoadedPlan& p, const PlanRun& run) {
+  harness::LoadedScenario out = p.scenario;
+  out.msg.clear_step();
+  out.step_line.clear();
+  auto add = [&](const smmucheck::Step& s, int line) {
+    *out.msg.add_step() = s;
+    out.step_line.push_back(line);
+  };
+  // Runs of consecutive pages, as owner steps.
+  auto owners = [&](const std::vector<uint64_t>& pages, smmucheck::OwnerKind kind, int line) {
+    for (size_t i = 0; i < pages.size();) {
+      size_t j = i + 1;
+      while (j < pages.size() && pages[j] == pages[j - 1] + 1) ++j;
+      smmucheck::Step s;
+      s.mutable_owner()->set_base(pages[i] << 12);
+      s.mutable_owner()->set_size((j - i) << 12);
+      s.mutable_owner()->set_kind(kind);
+      add(s, line);
+      i = j;
+    }
+  };
+  for (int i = 0; i < p.scenario.msg.step_size(); ++i) {
+    const int line = p.scenario.step_line[size_t(i)];
+    if (i == p.kexec_step) {
+      owners({run.preserved.begin(), run.preserved.end()}, smmucheck::PRESERVED, line);
+      for (const auto& ps : p.msg.stream()) {
+        smmucheck::Step s;
+        s.mutable_preserved_stream()->set_sid(ps.sid());
+        add(s, line);
+      }
+    }
+    add(p.scenario.msg.step(i), line);
+    std::vector<uint64_t> reclaimed;
+    for (const auto& [page, when] : run.reclaimed)
+      if (when == i && run.preserved.count(page)) reclaimed.push_back(page);
+    owners(reclaimed, smmucheck::RECLAIMED, line);
   }
   return out;
 }

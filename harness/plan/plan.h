@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/kexec/containment.h"
 #include "harness/scenario/load.h"
 #include "harness/sparse_memory.h"
 #include "reference/registers.h"
@@ -26,6 +27,10 @@ struct LoadedPlan {
 // Reads and checks a plan: text format, every step as a scenario's, exactly one kexec step, step indices in
 // range, each invariant expected at most once. Errors name the file, the line and the field.
 std::optional<LoadedPlan> load_plan(const std::string& path, std::vector<harness::InputError>& errors);
+std::optional<LoadedPlan> parse_plan(std::string_view text, const std::string& path,
+                                     std::vector<harness::InputError>& errors);
+// The seed the kexec step scrambles memory with.
+void set_kexec_seed(LoadedPlan& p, uint64_t seed);
 
 // What the SMMU can observe at one point of the plan: its registers and all of memory.
 struct State {
@@ -70,6 +75,7 @@ struct PlanRun {
   std::vector<WriteGroup> groups;               // the new kernel's write groups
   std::vector<IllegalWrite> illegal;
   std::vector<UncoveredUse> uncovered;
+  std::vector<std::pair<int, kexec::Violation>> violations;  // what the runner's containment checks saw, by step
   std::vector<std::string> sim_problems;        // what the concrete simulation itself saw go wrong
 };
 
@@ -78,6 +84,11 @@ struct PlanRun {
 // it, and the checker replaces the pages not preserved by symbolic junk. Throws std::runtime_error for a
 // plan step that cannot be carried out.
 PlanRun run_plan(const LoadedPlan& p);
+
+// The plan as the scenario the simulator ran: its steps, with the preservation (owner steps for the pages
+// preserved, preserved_stream steps) just before the kexec and each reclaim after its step. Any model, and the
+// differential runner, can run it.
+harness::LoadedScenario concrete_scenario(const LoadedPlan& p, const PlanRun& run);
 
 const char* invariant_name(smmucheck::Invariant i);
 

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/diff/overlay_memory.h"
 #include "harness/runner/runner.h"
 #include "reference/smmu.h"
 
@@ -43,8 +44,10 @@ ConcreteRun translate_at(const Features& f, const State& st, const Transaction& 
     void table_read(const TableRead& t) override { r.push_back(t); }
     bool wants_decisions() const override { return false; }
   } reads;
-  harness::SparseMemory mem = st.mem;
-  for (const auto& [pa, v] : overrides) mem.poke64(pa, v);
+  // The translation's own writes (event records) and the overrides go to an overlay: the state stays as it
+  // was, and no page is copied (reading a SparseMemory does not change it).
+  harness::OverlayMemory mem(const_cast<harness::SparseMemory&>(st.mem));
+  for (const auto& [pa, v] : overrides) mem.write(pa, 8, v);
   ref::ReferenceSmmu r(f, mem);
   r.registers() = st.regs;
   Outcome o = r.translate(t, &reads);
@@ -102,10 +105,14 @@ EntryRewrites check_entry_rewrites(const LoadedPlan& p, const PlanRun& run, cons
     const bool bad = rep.verdict == driver::Verdict::NotHitless ||
                      (rep.verdict == driver::Verdict::Breaking && !breaking(s, g.step)) || !rep.error.empty();
     if (!bad || out.broken) continue;
+    out.base = base;
     const driver::ObservedState* st = rep.first_bad ? &*rep.first_bad : rep.first_blocking ? &*rep.first_blocking : nullptr;
     std::string qwords;
     if (st)
-      for (unsigned q = 0; q < 8; ++q) qwords += fmt::format(" q{}={:#x}{}", q, st->entry[q], st->source[q] < 0 ? "(old)" : "(new)");
+      for (unsigned q = 0; q < 8; ++q) {
+        qwords += fmt::format(" q{}={:#x}{}", q, st->entry[q], st->source[q] < 0 ? "(old)" : "(new)");
+        out.mix[base + 8 * q] = st->entry[q];
+      }
     out.broken = fmt::format("stream {:#x}, the {} at {:#x} rewritten during step {}: {} ({}); a state the SMMU may see:{}",
                              s.sid(), kind == driver::EntryKind::Ste ? "STE" : "CD", base, g.step,
                              driver::verdict_name(rep.verdict), rep.error.empty() ? "used bits neither old nor new" : rep.error,

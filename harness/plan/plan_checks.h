@@ -42,6 +42,8 @@ std::optional<std::vector<uint64_t>> ste_words(const State& st, uint32_t sid);
 struct EntryRewrites {
   bool touched = false;                // the group wrote the STE or CD the stream's translation reads
   std::optional<std::string> broken;   // the first rewrite that is not hitless, and a state that shows it
+  uint64_t base = 0;                   // that entry's address
+  std::map<uint64_t, uint64_t> mix;    // that state: the entry's qwords (PA -> value)
   double seconds = 0;
 };
 EntryRewrites check_entry_rewrites(const LoadedPlan& p, const PlanRun& run, const WriteGroup& g,
