@@ -5,19 +5,16 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "fuzzers/diff_target.h"
+#include "fuzzers/smoke_inputs.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size, unsigned int seed);
-
-namespace fs = std::filesystem;
 
 int main(int argc, char** argv) {
   unsigned runs = 500, seed = 1, max_len = 512;
@@ -33,20 +30,8 @@ int main(int argc, char** argv) {
   }
   const auto start = std::chrono::steady_clock::now();
   if (!inputs.empty()) {
-    for (const auto& in : inputs) {
-      std::vector<fs::path> files;
-      if (fs::is_directory(in)) {
-        for (const auto& e : fs::directory_iterator(in))
-          if (e.is_regular_file()) files.push_back(e.path());
-      } else {
-        files.emplace_back(in);
-      }
-      for (const auto& f : files) {
-        std::ifstream s(f, std::ios::binary);
-        const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(s)), std::istreambuf_iterator<char>());
-        LLVMFuzzerTestOneInput(bytes.data(), bytes.size());
-      }
-    }
+    smmu::fuzz::for_each_input_file(inputs,
+                                    [](const std::vector<uint8_t>& b) { LLVMFuzzerTestOneInput(b.data(), b.size()); });
   } else {
     std::mt19937_64 rng(seed);
     std::vector<uint8_t> buf;

@@ -1,6 +1,6 @@
 # Included from the root CMakeLists.txt in every build: the scenario codec and the structure-aware
-# mutator (for the unit tests and the fuzz targets), the differential target's smoke runner and the
-# corpus tools. The fuzz targets themselves are in fuzzers/CMakeLists.txt (SMMUCHECK_FUZZ, SMMUCHECK_AFL).
+# mutator (for the unit tests and the fuzz targets), the smoke runners of the differential and Z3 targets and
+# the corpus tools. The fuzz targets themselves are in fuzzers/CMakeLists.txt (SMMUCHECK_FUZZ, SMMUCHECK_AFL).
 set(FUZZ_DIR ${PROJECT_SOURCE_DIR}/fuzzers)
 
 add_library(smmu_fuzz_codec STATIC
@@ -12,6 +12,13 @@ target_link_libraries(smmu_fuzz_codec PUBLIC smmu_harness smmu_reference smmu_op
 # diff_fuzzer.cpp without a fuzzing engine: fixed-seed inputs through the same LLVMFuzzerTestOneInput.
 add_executable(diff_fuzzer_smoke ${FUZZ_DIR}/diff_fuzzer.cpp ${FUZZ_DIR}/diff_fuzzer_smoke.cpp)
 target_link_libraries(diff_fuzzer_smoke PRIVATE smmu_fuzz_codec)
+
+# The same for z3_encoding_fuzzer.cpp: its seed inputs and fixed-seed random ones (no Z3 with
+# SMMUCHECK_FUZZ_TARGETS_ONLY).
+if(TARGET smmu_z3_check)
+  add_executable(z3_encoding_fuzzer_smoke ${FUZZ_DIR}/z3_encoding_fuzzer.cpp ${FUZZ_DIR}/z3_encoding_fuzzer_smoke.cpp)
+  target_link_libraries(z3_encoding_fuzzer_smoke PRIVATE smmu_z3_check)
+endif()
 
 # make_seeds: seed corpora from scenario files; fuzz_decode: a fuzz input back to a scenario.
 add_executable(make_seeds ${FUZZ_DIR}/make_seeds.cpp)

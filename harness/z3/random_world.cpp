@@ -1,4 +1,4 @@
-#include "tests/z3/random_world.h"
+#include "harness/z3/random_world.h"
 
 #include <algorithm>
 
@@ -16,6 +16,20 @@ unsigned sl0_for(unsigned g, int level) {
 }
 const unsigned kGranules[] = {12, 14, 16};
 }  // namespace
+
+Features feature_variant(unsigned variant) {
+  Features f;
+  switch (variant % kFeatureVariants) {
+    case 0: break;
+    case 1: f.stt = true; break;
+    case 2: f.oas = 2; break;  // 40 bits
+    case 3: f.had = false, f.oas = 4; break;
+    case 4: f.gran16k = false, f.asid16 = false, f.vmid16 = false; break;
+    case 5: f.ssidsize = 4, f.cd2l = false; break;
+    case 6: f.oas = 3, f.stt = true; break;  // 42 bits
+  }
+  return f;
+}
 
 RandomWorld::RandomWorld(uint64_t seed, const Features& f, const WorldOptions& opt) : rng(seed), f_(f), opt_(opt) {
   if (chance(50)) {
@@ -214,6 +228,16 @@ void RandomWorld::corrupt(unsigned n) {
     if (chance(40)) a = (a & ~uint64_t{63}) + 8 * rnd(8);  // any qword of the same 64-byte structure
     mem.poke64(a, mem.peek64(a) ^ (uint64_t{1} << rnd(64)));
   }
+}
+
+std::vector<uint64_t> RandomWorld::nonzero_qwords() const {
+  std::vector<uint64_t> out;
+  mem.for_each_page([&](uint64_t base, const uint8_t*) {
+    for (uint64_t a = base; a < base + 4096; a += 8)
+      if (mem.peek64(a)) out.push_back(a);
+  });
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace smmu::z3test

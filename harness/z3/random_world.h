@@ -1,7 +1,7 @@
 // Random valid SMMU configurations built with the driver library, for testing the Z3 encoding against the
-// reference model: a stream table (linear or 2-level) with abort, bypass, stage 1 (single CD or a CD table),
-// stage 2 and nested STEs, random granules, mappings (pages and blocks) and permissions, plus the input
-// addresses worth translating.
+// reference model (tests/z3/encode_vs_reference_test.cpp, fuzzers/z3_encoding_fuzzer.cpp): a stream table
+// (linear or 2-level) with abort, bypass, stage 1 (single CD or a CD table), stage 2 and nested STEs, random
+// granules, mappings (pages and blocks) and permissions, plus the input addresses worth translating.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +28,12 @@ struct WorldOptions {
   unsigned streams = 4;
 };
 
+// Feature sets the reference implements besides the default (variant 0): small translation tables, smaller
+// OAS, no HAD, no 16KB granule, 8-bit ASIDs/VMIDs, fewer SubstreamID bits, no 2-level CD tables. `variant`
+// is taken modulo kFeatureVariants.
+inline constexpr unsigned kFeatureVariants = 7;
+Features feature_variant(unsigned variant);
+
 class RandomWorld {
  public:
   RandomWorld(uint64_t seed, const Features& f, const WorldOptions& opt = {});
@@ -45,6 +51,8 @@ class RandomWorld {
   Target pick();
   // Flips `n` random bits in random non-zero qwords of the table memory.
   void corrupt(unsigned n);
+  // The addresses of the non-zero qwords of the table memory, ascending (what corrupt() chooses from).
+  std::vector<uint64_t> nonzero_qwords() const;
 
  private:
   struct Stage2 {
