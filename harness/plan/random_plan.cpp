@@ -1,5 +1,13 @@
 #include "harness/plan/random_plan.h"
 
+#include <google/protobuf/text_format.h>
+
+#include <fmt/format.h>
+
+#include "harness/diff/diff_runner.h"
+#include "harness/plan/concrete.h"
+#include "optimized/smmu.h"
+
 #include <array>
 #include <map>
 #include <set>
@@ -208,5 +216,35 @@ RandomPlan Builder::build() {
 }  // namespace
 
 RandomPlan random_plan(Choices& c, bool allow_faults) { return Builder(c, allow_faults).build(); }
+
+std::optional<std::string> check_random_plan(const RandomPlan& rp, uint64_t seed) {
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(rp.plan, &text);
+  auto problem = [&](const std::string& what) {
+    return fmt::format("{} (fault: {})\n{}", what, fault_name(rp.fault), text);
+  };
+  std::vector<harness::InputError> errors;
+  auto plan = parse_plan(text, "random plan", errors);
+  if (!plan) return problem("the generator made a plan that does not load: " + errors[0].to_string());
+  PlanRun run;
+  try {
+    run = run_plan(*plan);
+  } catch (const std::exception& e) {
+    return problem(std::string("the generator made a plan the simulator cannot run: ") + e.what());
+  }
+  for (const ConcreteVerdict& v : check_concretely(*plan, run, {.seed = seed})) {
+    if (rp.breaks == v.invariant && !v.violation)
+      return problem(fmt::format("the fault is not caught: {} holds", invariant_name(v.invariant)));
+    if (rp.fault == Fault::None && v.violation)
+      return problem(fmt::format("a correct plan violates {}: {}", invariant_name(v.invariant), *v.violation));
+  }
+  const harness::ModelFactory opt = [](const Features& f, Memory& m) { return std::make_unique<opt::OptimizedSmmu>(f, m); };
+  auto d = harness::run_diff(concrete_scenario(*plan, run), {{"opt", opt}});
+  if (auto* err = std::get_if<std::string>(&d)) return problem("the differential runner stopped: " + *err);
+  const auto& r = std::get<harness::DiffResult>(d);
+  if (!r.divergences.empty())
+    return problem(fmt::format("the optimized model diverges: {} at step {}", r.divergences[0].signature, r.divergences[0].step));
+  return std::nullopt;
+}
 
 }  // namespace smmu::plan

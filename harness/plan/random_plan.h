@@ -71,4 +71,10 @@ struct RandomPlan {
 // `allow_faults`: whether a fault may be injected (one in two plans).
 RandomPlan random_plan(Choices& c, bool allow_faults = true);
 
+// Runs a random plan in the concrete simulator and checks it (harness/plan/concrete.h, no solver): a correct
+// plan keeps every invariant, a faulty one breaks the invariant its fault names, and the optimized model agrees
+// with the reference across the kexec under the caching rule. The first problem, in words, with the plan in
+// text format; nullopt when all is well. `seed` picks the sampled mixes and StreamIDs.
+std::optional<std::string> check_random_plan(const RandomPlan& rp, uint64_t seed);
+
 }  // namespace smmu::plan
