@@ -20,6 +20,13 @@ if(TARGET smmu_z3_check)
   target_link_libraries(z3_encoding_fuzzer_smoke PRIVATE smmu_z3_check)
 endif()
 
+# The same for kexec_fuzzer.cpp: fixed-seed random byte strings, each a random handover plan, or saved inputs.
+if(TARGET smmu_plan)
+  add_executable(kexec_fuzzer_smoke ${FUZZ_DIR}/kexec_fuzzer.cpp ${FUZZ_DIR}/kexec_fuzzer_smoke.cpp)
+  target_include_directories(kexec_fuzzer_smoke PRIVATE ${PROJECT_SOURCE_DIR})
+  target_link_libraries(kexec_fuzzer_smoke PRIVATE smmu_plan)
+endif()
+
 # make_seeds: seed corpora from scenario files; fuzz_decode: a fuzz input back to a scenario.
 add_executable(make_seeds ${FUZZ_DIR}/make_seeds.cpp)
 target_link_libraries(make_seeds PRIVATE smmu_fuzz_codec)

@@ -232,6 +232,14 @@ PlanRun run_plan(const LoadedPlan& p) {
     writes_since_state = 0;
   };
   run.on_primitive = [&](const smmucheck::Step& s) {
+    // What software wrote is known, even where it wrote the value that was there (the runner reports only
+    // changes): a new kernel zeroing a page whose junk was already zero still owns those words.
+    if (after_kexec && s.has_mem_write())
+      for (int q = 0; q < s.mem_write().qword_size(); ++q) {
+        const uint64_t a = s.mem_write().addr() + 8 * uint64_t(q);
+        written.insert(a >> 3);
+        written.insert((a + 7) >> 3);
+      }
     if (s.has_mmio_write())
       if (auto why = illegal_write(s.mmio_write(), ref.registers())) out.illegal.push_back({current, *why});
   };
