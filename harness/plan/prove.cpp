@@ -234,70 +234,84 @@ void prove_isolation(const Ctx& x, InvariantResult& iso) {
   }
 }
 
-// The states the SMMU may observe in the middle of a rewrite that is not hitless are states like any other
-// (ARCHITECTURE.md: the invariants hold at every per-qword mix). The used-bits checker does not say how they
-// translate, so every mix of the entry's written qwords is translated by the reference at each of the stream's
-// DMAs of the plan: a different translation than before the kexec (outside a breaking step) refutes
-// continuity, a read of memory not preserved footprint, an output outside it DMA containment, each with a
-// concrete counterexample replayed like the solver's. What no mix refutes is checked only at those addresses:
+// A state the SMMU may observe in the middle of an update that is not hitless is a state like any other
+// (ARCHITECTURE.md: the invariants hold at every per-qword mix), but the hitless check does not say how it
+// translates. The mix `mix` of group `g` (with `junk` at words the kexec lost), translated by the reference at
+// `t`: a different translation than before the kexec (outside a breaking step) refutes continuity, a read of
+// memory not preserved footprint, an output outside it DMA containment, each with a concrete counterexample
+// replayed like the solver's. Returns whether the mix refuted something still open.
+bool judge_mix(const Ctx& x, const WriteGroup& g, const smmucheck::PlanStream& s, const std::map<uint64_t, uint64_t>& mix,
+               const std::map<uint64_t, uint64_t>& junk_in, const Transaction& t, InvariantResult& cont,
+               InvariantResult& foot, InvariantResult& dma) {
+  State mixed{g.step, fmt::format("during step {} (a mix of the writes before its CMD_SYNC)", g.step), g.before.regs,
+              g.before.mem, g.before.written};
+  for (const auto& [pa, v] : mix) mixed.mem.poke64(pa, v), mixed.written.insert(pa >> 3);
+  const ConcreteRun r = translate_at(x.run.features, mixed, t, junk_in);
+  const Outcome before = translate_at(x.run.features, x.run.at_kexec, t).outcome;
+  const std::set<uint64_t> kept = kept_at(x.run, g.step);
+  std::map<uint64_t, uint64_t> junk;
+  for (const TableRead& tr : r.reads)
+    if (tr.value && !kept.count(tr.pa >> 12) && !mixed.written.count(tr.pa >> 3)) junk[tr.pa & ~uint64_t{7}] = *tr.value;
+  Counterexample cx{.state_step = g.step, .state_label = mixed.label, .txn = t, .junk = junk, .mix = mix};
+  cx.expected = format_outcome(r.outcome);
+  cx.predicted_code = r.outcome.kind == OutcomeKind::Success ? 0 : r.outcome.event ? int(r.outcome.event->get(event::EVENT_TYPE)) : 0xFF;
+  cx.predicted_pa = r.outcome.pa;
+  const std::string where = fmt::format("stream {:#x} at {:#x} {}", s.sid(), t.addr, mixed.label);
+  const bool may_fault = breaking(s, g.step) && r.outcome.kind != OutcomeKind::Success;
+  bool refuted = false;
+  auto refute = [&](InvariantResult& res, std::string detail, std::string violates) {
+    if (!res.proved) return;
+    res.proved = false;
+    res.detail = std::move(detail);
+    res.cex = cx;
+    res.cex->violates = std::move(violates);
+    refuted = true;
+  };
+  if (!harness::same_dma(before, r.outcome) && !may_fault) {
+    refute(cont, fmt::format("{}: {} (before the kexec {})", where, cx.expected, format_outcome(before)),
+           "a mixed state translates differently: before the kexec " + format_outcome(before));
+    if (cont.cex) cont.cex->before_kexec = true;
+  }
+  if (!junk.empty() && foot.proved) {
+    refute(foot, fmt::format("{}: reads {:#x}, memory not preserved", where, junk.begin()->first),
+           "a mixed state makes the walk read memory not preserved");
+    for (const auto& [pa, v] : junk) {
+      const uint64_t old = x.run.at_kexec.mem.peek64(pa);
+      foot.cex->pair_junk[pa] = old != v ? old : v ^ 1;
+    }
+  }
+  if (r.outcome.kind == OutcomeKind::Success && !kept.count(r.outcome.pa >> 12))
+    refute(dma, fmt::format("{}: output {:#x} is not preserved", where, r.outcome.pa),
+           "a mixed state translates outside preserved memory");
+  return refuted;
+}
+
+// What the mixes of an update that is not hitless leave unrefuted is checked only where they were translated:
 // undecided, not proved.
+void undecided_beyond(const smmucheck::PlanStream& s, const WriteGroup& g, const std::string& checked,
+                      std::initializer_list<InvariantResult*> results) {
+  for (InvariantResult* res : results)
+    if (res->proved) {
+      res->proved = false;
+      res->undecided = true;
+      res->detail = fmt::format("stream {:#x} during step {}: an update that is not hitless; {} keep it, which proves "
+                                "nothing for the other mixes and addresses", s.sid(), g.step, checked);
+    }
+}
+
+// A rewrite of the stream's STE or CD that is not hitless: every mix of the entry's written qwords at each of
+// the stream's DMAs of the plan.
 void at_broken_rewrite(const Ctx& x, const WriteGroup& g, const smmucheck::PlanStream& s, uint64_t base,
                        InvariantResult& cont, InvariantResult& foot, InvariantResult& dma) {
   std::vector<std::pair<uint64_t, std::pair<uint64_t, uint64_t>>> words;  // the entry's written qwords
   for (const auto& [pa, v] : g.words)
     if (pa - base < 64) words.push_back({pa, v});
-  const std::set<uint64_t> kept = kept_at(x.run, g.step);
-  bool refuted_cont = !cont.proved, refuted_foot = !foot.proved, refuted_dma = !dma.proved;
   for (uint32_t m = 0; m < (1u << words.size()); ++m) {
-    State mixed{g.step, fmt::format("during step {} (a mix of the writes before its CMD_SYNC)", g.step), g.before.regs,
-                g.before.mem, g.before.written};
     std::map<uint64_t, uint64_t> mix;
-    for (size_t k = 0; k < words.size(); ++k) {
-      mix[words[k].first] = (m >> k & 1) ? words[k].second.second : words[k].second.first;
-      mixed.mem.poke64(words[k].first, mix[words[k].first]);
-      mixed.written.insert(words[k].first >> 3);
-    }
-    for (const Transaction& t : stream_dmas(x.plan, s)) {
-      const ConcreteRun r = translate_at(x.run.features, mixed, t);
-      const Outcome before = translate_at(x.run.features, x.run.at_kexec, t).outcome;
-      std::map<uint64_t, uint64_t> junk;
-      for (const TableRead& tr : r.reads)
-        if (tr.value && !kept.count(tr.pa >> 12) && !mixed.written.count(tr.pa >> 3)) junk[tr.pa & ~uint64_t{7}] = *tr.value;
-      Counterexample cx{.state_step = g.step, .state_label = mixed.label, .txn = t, .junk = junk, .mix = mix};
-      cx.expected = format_outcome(r.outcome);
-      cx.predicted_code = r.outcome.kind == OutcomeKind::Success ? 0 : r.outcome.event ? int(r.outcome.event->get(event::EVENT_TYPE)) : 0xFF;
-      cx.predicted_pa = r.outcome.pa;
-      const std::string where = fmt::format("stream {:#x} at {:#x} {}", s.sid(), t.addr, mixed.label);
-      const bool may_fault = breaking(s, g.step) && r.outcome.kind != OutcomeKind::Success;
-      if (!refuted_cont && !harness::same_dma(before, r.outcome) && !may_fault) {
-        refuted_cont = true;
-        cont = {smmucheck::CONTINUITY, false, false, cont.seconds, fmt::format("{}: {} (before the kexec {})", where, cx.expected, format_outcome(before)), cx};
-        cont.cex->before_kexec = true;
-        cont.cex->violates = "a mixed entry translates differently: before the kexec " + format_outcome(before);
-      }
-      if (!refuted_foot && !junk.empty()) {
-        refuted_foot = true;
-        foot = {smmucheck::FOOTPRINT, false, false, foot.seconds, fmt::format("{}: reads {:#x}, memory not preserved", where, junk.begin()->first), cx};
-        foot.cex->violates = "a mixed entry makes the walk read memory not preserved";
-        for (const auto& [pa, v] : junk) {
-          const uint64_t old = x.run.at_kexec.mem.peek64(pa);
-          foot.cex->pair_junk[pa] = old != v ? old : v ^ 1;
-        }
-      }
-      if (!refuted_dma && r.outcome.kind == OutcomeKind::Success && !kept.count(r.outcome.pa >> 12)) {
-        refuted_dma = true;
-        dma = {smmucheck::DMA_CONTAINMENT, false, false, dma.seconds, fmt::format("{}: output {:#x} is not preserved", where, r.outcome.pa), cx};
-        dma.cex->violates = "a mixed entry translates outside preserved memory";
-      }
-    }
+    for (size_t k = 0; k < words.size(); ++k) mix[words[k].first] = (m >> k & 1) ? words[k].second.second : words[k].second.first;
+    for (const Transaction& t : stream_dmas(x.plan, s)) judge_mix(x, g, s, mix, {}, t, cont, foot, dma);
   }
-  for (InvariantResult* res : {&cont, &foot, &dma})
-    if (res->proved) {
-      res->proved = false;
-      res->undecided = true;
-      res->detail = fmt::format("stream {:#x} during step {}: a rewrite that is not hitless; its {} mixes keep it at the plan's "
-                                "addresses, which proves nothing for the others", s.sid(), g.step, 1u << words.size());
-    }
+  undecided_beyond(s, g, fmt::format("its {} mixes at the plan's addresses", 1u << words.size()), {&cont, &foot, &dma});
 }
 
 // Hitless updates: every per-qword mix of each write group, for each surviving stream. A group that rewrites the
@@ -354,10 +368,13 @@ void prove_hitless(const Ctx& x, InvariantResult& hit, InvariantResult& cont, In
       State mixed{g.step, fmt::format("during step {} (a mix of the writes before its CMD_SYNC)", g.step), g.before.regs,
                   after_mem, written};
       hit.cex = extract(*m, t, mix_m, mx, mixed);
+      std::map<uint64_t, uint64_t> mix;  // the whole group as the solver mixed it
       for (const auto& [pa, b] : choice) {
         const auto& v = g.words.at(pa);
-        hit.cex->mix[pa] = m->eval(b, true).is_true() ? v.second : v.first;
+        mix[pa] = hit.cex->mix[pa] = m->eval(b, true).is_true() ? v.second : v.first;
       }
+      judge_mix(x, g, s, mix, hit.cex->junk, hit.cex->txn, cont, foot, dma);
+      undecided_beyond(s, g, "the solver's mix at its address", {&cont, &foot, &dma});
       std::string took;
       for (const auto& [pa, b] : choice) took += fmt::format(" {:#x}:{}", pa, m->eval(b, true).is_true() ? "new" : "old");
       auto oo = z3enc::evaluate(o, &*m), nn = z3enc::evaluate(n, &*m);
