@@ -64,8 +64,8 @@ int prove_plans(const ProveOptions& opts) {
       fmt::print("  {:<18} {:<8} {:6.2f} s  {}\n", plan::invariant_name(r.invariant), r.proved ? "proved" : r.undecided ? "undecided" : "refuted",
                  r.seconds, !judged ? "(no verdict expected)" : ok ? "as expected" : want->second ? "EXPECTED proved" : "EXPECTED refuted");
       if (!r.proved && !r.detail.empty()) fmt::print("      {}\n", r.detail);
-      if (r.cex) {
-        plan::ReplayReport rep = plan::replay_counterexample(*plan, r, out_dir);
+      if (r.cex || (!r.proved && r.concrete_step >= 0)) {
+        plan::ReplayReport rep = r.cex ? plan::replay_counterexample(*plan, r, out_dir) : plan::replay_concrete(*plan, run, r, out_dir);
         fmt::print("      {}: reference {}; optimized model {}{}\n", rep.confirmed ? "confirmed by replay" : "NOT confirmed by replay",
                    rep.reference.empty() ? "-" : rep.reference, rep.optimized.empty() ? "-" : rep.optimized,
                    rep.note.empty() ? "" : "; " + rep.note);

@@ -72,6 +72,9 @@ class Checker {
   void flag(smmucheck::Invariant i, std::optional<std::string> why) {
     if (why && !out_[i].violation) out_[i].violation = std::move(why);
   }
+  void flag(smmucheck::Invariant i, const std::optional<Finding>& f) {
+    if (f) flag(i, std::optional<std::string>(f->what));
+  }
 
   const Outcome& before_kexec(const Transaction& t) {
     const auto key = std::make_tuple(t.sid, t.ssid.value_or(~0u), t.addr, t.read, t.instr, t.priv);

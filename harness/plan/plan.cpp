@@ -172,21 +172,22 @@ class PlanObserver final : public WalkObserver {
 // Register writes the architecture guards (§6.3.24, §6.3.25, §6.3.26, §6.3.29: written only while the
 // guarding enable is 0; CONSTRAINED UNPREDICTABLE or IGNORED otherwise), and the project's rule that SMMUEN
 // stays 1 through the handover (ARCHITECTURE.md invariant 5).
-std::optional<std::string> illegal_write(const smmucheck::MmioWrite& w, const ref::Registers& regs) {
+std::optional<IllegalWrite> illegal_write(int step, const smmucheck::MmioWrite& w, const ref::Registers& regs) {
   const harness::MmioAccess a = harness::mmio_access(w);
   // The register at the offset, or the 64-bit register whose upper half it is.
   const Register* r = register_at(a.offset) ? register_at(a.offset) : register_at(a.offset & ~uint32_t{4});
   if (!r) return std::nullopt;
   const uint32_t cr0 = regs.cr0 | regs.cr0ack;
   const std::string name = r->name;
+  auto illegal = [&](std::string what, const char* guard) { return IllegalWrite{step, std::move(what), r->offset, guard}; };
   if ((name == "STRTAB_BASE" || name == "STRTAB_BASE_CFG") && regf::CR0_SMMUEN.get(cr0))
-    return fmt::format("{} written while CR0.SMMUEN = 1 (§6.3.24: guarded by SMMUEN, CONSTRAINED UNPREDICTABLE or ignored)", name);
+    return illegal(fmt::format("{} written while CR0.SMMUEN = 1 (§6.3.24: guarded by SMMUEN, CONSTRAINED UNPREDICTABLE or ignored)", name), "SMMUEN");
   if (name == "CMDQ_BASE" && regf::CR0_CMDQEN.get(cr0))
-    return "CMDQ_BASE written while CR0.CMDQEN = 1 (§6.3.26: guarded by CMDQEN)";
+    return illegal("CMDQ_BASE written while CR0.CMDQEN = 1 (§6.3.26: guarded by CMDQEN)", "CMDQEN");
   if (name == "EVENTQ_BASE" && regf::CR0_EVENTQEN.get(cr0))
-    return "EVENTQ_BASE written while CR0.EVENTQEN = 1 (§6.3.29: guarded by EVENTQEN)";
+    return illegal("EVENTQ_BASE written while CR0.EVENTQEN = 1 (§6.3.29: guarded by EVENTQEN)", "EVENTQEN");
   if (name == "CR0" && regf::CR0_SMMUEN.get(regs.cr0ack) && !regf::CR0_SMMUEN.get(a.value))
-    return "CR0.SMMUEN cleared: DMA stops (the handover keeps SMMUEN = 1 throughout)";
+    return illegal("CR0.SMMUEN cleared: DMA stops (the handover keeps SMMUEN = 1 throughout)", "SMMUEN");
   return std::nullopt;
 }
 
@@ -241,7 +242,7 @@ PlanRun run_plan(const LoadedPlan& p) {
         written.insert((a + 7) >> 3);
       }
     if (s.has_mmio_write())
-      if (auto why = illegal_write(s.mmio_write(), ref.registers())) out.illegal.push_back({current, *why});
+      if (auto w = illegal_write(current, s.mmio_write(), ref.registers())) out.illegal.push_back(*w);
   };
 
   auto set_owner = [&](uint64_t page, smmucheck::OwnerKind kind) {
@@ -279,7 +280,7 @@ PlanRun run_plan(const LoadedPlan& p) {
       continue;
     }
     if (step.has_mmio_write())
-      if (auto why = illegal_write(step.mmio_write(), ref.registers())) out.illegal.push_back({i, *why});
+      if (auto w = illegal_write(i, step.mmio_write(), ref.registers())) out.illegal.push_back(*w);
     obs.reads.clear();
     auto r = run.run_step(i);
     if (auto* err = std::get_if<std::string>(&r))
@@ -315,7 +316,7 @@ PlanRun run_plan(const LoadedPlan& p) {
   return out;
 }
 
-harness::LoadedScenario concrete_scenario(const LoadedPlan& p, const PlanRun& run) {
+harness::LoadedScenario concrete_scenario(const LoadedPlan& p, const PlanRun& run, int last_step) {
   harness::LoadedScenario out = p.scenario;
   out.msg.clear_step();
   out.step_line.clear();
@@ -336,7 +337,8 @@ harness::LoadedScenario concrete_scenario(const LoadedPlan& p, const PlanRun& ru
       i = j;
     }
   };
-  for (int i = 0; i < p.scenario.msg.step_size(); ++i) {
+  const int end = last_step < 0 ? p.scenario.msg.step_size() : std::min(last_step + 1, p.scenario.msg.step_size());
+  for (int i = 0; i < end; ++i) {
     const int line = p.scenario.step_line[size_t(i)];
     if (i == p.kexec_step) {
       owners({run.preserved.begin(), run.preserved.end()}, smmucheck::PRESERVED, line);

@@ -52,7 +52,9 @@ struct WriteGroup {
 // A register write and whether the architecture allows it in the state it met (legal programming).
 struct IllegalWrite {
   int step;
-  std::string what;  // "STRTAB_BASE written while CR0.SMMUEN = 1 (§6.3.24: ...)"
+  std::string what;   // "STRTAB_BASE written while CR0.SMMUEN = 1 (§6.3.24: ...)"
+  uint32_t offset;    // the register written
+  std::string guard;  // the CR0ACK field that was 1 ("SMMUEN", "CMDQEN", "EVENTQEN")
 };
 
 // A DMA the plan's traffic made after the kexec whose footprint holds a word not covered by a completed
@@ -88,7 +90,8 @@ PlanRun run_plan(const LoadedPlan& p);
 // The plan as the scenario the simulator ran: its steps, with the preservation (owner steps for the pages
 // preserved, preserved_stream steps) just before the kexec and each reclaim after its step. Any model, and the
 // differential runner, can run it.
-harness::LoadedScenario concrete_scenario(const LoadedPlan& p, const PlanRun& run);
+// With `last_step`, only the plan's steps up to it.
+harness::LoadedScenario concrete_scenario(const LoadedPlan& p, const PlanRun& run, int last_step = -1);
 
 const char* invariant_name(smmucheck::Invariant i);
 

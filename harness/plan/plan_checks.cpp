@@ -121,7 +121,7 @@ EntryRewrites check_entry_rewrites(const LoadedPlan& p, const PlanRun& run, cons
   return out;
 }
 
-std::optional<std::string> write_exposure(const PlanRun& run) {
+std::optional<Finding> write_exposure(const PlanRun& run) {
   const ref::Registers& old = run.at_kexec.regs;
   for (const State& st : run.after) {
     const std::set<uint64_t> kept = kept_at(run, st.step);
@@ -140,21 +140,21 @@ std::optional<std::string> write_exposure(const PlanRun& run) {
       need(regf::IRQ_CFG0_ADDR.in_place(st.regs.eventq_irq_cfg0), 4, "the event queue MSI (§6.3.30)");
     if (regf::IRQ_CTRL_GERROR_IRQEN.get(st.regs.irq_ctrlack) && st.regs.gerror_irq_cfg0 == old.gerror_irq_cfg0 && run.features.msi)
       need(regf::IRQ_CFG0_ADDR.in_place(st.regs.gerror_irq_cfg0), 4, "the GERROR MSI (§6.3.21)");
-    if (bad) return bad;
+    if (bad) return Finding{st.step, *bad};
   }
   return std::nullopt;
 }
 
-std::optional<std::string> first_illegal_write(const PlanRun& run) {
+std::optional<Finding> first_illegal_write(const PlanRun& run) {
   if (run.illegal.empty()) return std::nullopt;
-  return fmt::format("step {}: {}", run.illegal[0].step, run.illegal[0].what);
+  return Finding{run.illegal[0].step, fmt::format("step {}: {}", run.illegal[0].step, run.illegal[0].what)};
 }
 
-std::optional<std::string> first_uncovered_use(const PlanRun& run) {
+std::optional<Finding> first_uncovered_use(const PlanRun& run) {
   if (run.uncovered.empty()) return std::nullopt;
   const auto& u = run.uncovered[0];
-  return fmt::format("step {}: the DMA of StreamID {:#x} at {:#x} relies on the word at {:#x}, changed with no "
-                     "completed invalidation covering it since (specs/coverage)", u.step, u.sid, u.addr, u.word);
+  return Finding{u.step, fmt::format("step {}: the DMA of StreamID {:#x} at {:#x} relies on the word at {:#x}, changed with no "
+                     "completed invalidation covering it since (specs/coverage)", u.step, u.sid, u.addr, u.word)};
 }
 
 }  // namespace smmu::plan

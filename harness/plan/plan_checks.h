@@ -52,9 +52,14 @@ EntryRewrites check_entry_rewrites(const LoadedPlan& p, const PlanRun& run, cons
 // Write containment, read off the states: while the event queue is enabled and still where the old kernel put
 // it, or an MSI is enabled at an address the old kernel set, every page the SMMU may write must be preserved
 // and not reclaimed. The first state where it is not.
-std::optional<std::string> write_exposure(const PlanRun& run);
+// What the concrete run shows against an invariant: the plan step, in words.
+struct Finding {
+  int step = -1;
+  std::string what;
+};
+std::optional<Finding> write_exposure(const PlanRun& run);
 // Legal programming and the caching obligation, from what the run recorded.
-std::optional<std::string> first_illegal_write(const PlanRun& run);
-std::optional<std::string> first_uncovered_use(const PlanRun& run);
+std::optional<Finding> first_illegal_write(const PlanRun& run);
+std::optional<Finding> first_uncovered_use(const PlanRun& run);
 
 }  // namespace smmu::plan

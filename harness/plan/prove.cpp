@@ -239,8 +239,8 @@ void prove_isolation(const Ctx& x, InvariantResult& iso) {
 // translates. The mix `mix` of group `g` (with `junk` at words the kexec lost), translated by the reference at
 // `t`: a different translation than before the kexec (outside a breaking step) refutes continuity, a read of
 // memory not preserved footprint, an output outside it DMA containment, each with a concrete counterexample
-// replayed like the solver's. Returns whether the mix refuted something still open.
-bool judge_mix(const Ctx& x, const WriteGroup& g, const smmucheck::PlanStream& s, const std::map<uint64_t, uint64_t>& mix,
+// replayed like the solver's. Returns the mix's counterexample (its outcome and what it read).
+Counterexample judge_mix(const Ctx& x, const WriteGroup& g, const smmucheck::PlanStream& s, const std::map<uint64_t, uint64_t>& mix,
                const std::map<uint64_t, uint64_t>& junk_in, const Transaction& t, InvariantResult& cont,
                InvariantResult& foot, InvariantResult& dma) {
   State mixed{g.step, fmt::format("during step {} (a mix of the writes before its CMD_SYNC)", g.step), g.before.regs,
@@ -258,14 +258,12 @@ bool judge_mix(const Ctx& x, const WriteGroup& g, const smmucheck::PlanStream& s
   cx.predicted_pa = r.outcome.pa;
   const std::string where = fmt::format("stream {:#x} at {:#x} {}", s.sid(), t.addr, mixed.label);
   const bool may_fault = breaking(s, g.step) && r.outcome.kind != OutcomeKind::Success;
-  bool refuted = false;
   auto refute = [&](InvariantResult& res, std::string detail, std::string violates) {
     if (!res.proved) return;
     res.proved = false;
     res.detail = std::move(detail);
     res.cex = cx;
     res.cex->violates = std::move(violates);
-    refuted = true;
   };
   if (!harness::same_dma(before, r.outcome) && !may_fault) {
     refute(cont, fmt::format("{}: {} (before the kexec {})", where, cx.expected, format_outcome(before)),
@@ -283,7 +281,7 @@ bool judge_mix(const Ctx& x, const WriteGroup& g, const smmucheck::PlanStream& s
   if (r.outcome.kind == OutcomeKind::Success && !kept.count(r.outcome.pa >> 12))
     refute(dma, fmt::format("{}: output {:#x} is not preserved", where, r.outcome.pa),
            "a mixed state translates outside preserved memory");
-  return refuted;
+  return cx;
 }
 
 // What the mixes of an update that is not hitless leave unrefuted is checked only where they were translated:
@@ -302,14 +300,26 @@ void undecided_beyond(const smmucheck::PlanStream& s, const WriteGroup& g, const
 // A rewrite of the stream's STE or CD that is not hitless: every mix of the entry's written qwords at each of
 // the stream's DMAs of the plan.
 void at_broken_rewrite(const Ctx& x, const WriteGroup& g, const smmucheck::PlanStream& s, uint64_t base,
-                       InvariantResult& cont, InvariantResult& foot, InvariantResult& dma) {
+                       InvariantResult& hit, InvariantResult& cont, InvariantResult& foot, InvariantResult& dma) {
+  State after = g.before;
+  for (const auto& [pa, v] : g.words) after.mem.poke64(pa, v.second), after.written.insert(pa >> 3);
   std::vector<std::pair<uint64_t, std::pair<uint64_t, uint64_t>>> words;  // the entry's written qwords
   for (const auto& [pa, v] : g.words)
     if (pa - base < 64) words.push_back({pa, v});
   for (uint32_t m = 0; m < (1u << words.size()); ++m) {
     std::map<uint64_t, uint64_t> mix;
     for (size_t k = 0; k < words.size(); ++k) mix[words[k].first] = (m >> k & 1) ? words[k].second.second : words[k].second.first;
-    for (const Transaction& t : stream_dmas(x.plan, s)) judge_mix(x, g, s, mix, {}, t, cont, foot, dma);
+    for (const Transaction& t : stream_dmas(x.plan, s)) {
+      const Counterexample cx = judge_mix(x, g, s, mix, {}, t, cont, foot, dma);
+      // The hitless refutation's own witness: a mix that translates as neither the old nor the new entry.
+      if (hit.cex) continue;
+      const Outcome o = translate_at(x.run.features, g.before, t).outcome, n = translate_at(x.run.features, after, t).outcome;
+      const Outcome m = translate_at(x.run.features, g.before, t, mix).outcome;
+      if (harness::same_dma(m, o) || harness::same_dma(m, n) || (breaking(s, g.step) && m.kind != OutcomeKind::Success)) continue;
+      hit.cex = cx;
+      hit.cex->violates = fmt::format("a mixed entry translates as neither the old ({}) nor the new entry ({})",
+                                      format_outcome(o), format_outcome(n));
+    }
   }
   undecided_beyond(s, g, fmt::format("its {} mixes at the plan's addresses", 1u << words.size()), {&cont, &foot, &dma});
 }
@@ -327,7 +337,7 @@ void prove_hitless(const Ctx& x, InvariantResult& hit, InvariantResult& cont, In
         if (e.broken) {
           hit.proved = false;
           hit.detail = *e.broken;
-          at_broken_rewrite(x, g, s, e.base, cont, foot, dma);
+          at_broken_rewrite(x, g, s, e.base, hit, cont, foot, dma);
           return;
         }
         continue;
@@ -392,7 +402,7 @@ void prove_hitless(const Ctx& x, InvariantResult& hit, InvariantResult& cont, In
 std::vector<InvariantResult> prove(const LoadedPlan& plan, const PlanRun& run, const Progress& progress) {
   Ctx x{plan, run, progress};
   std::vector<InvariantResult> out;
-  for (int i = smmucheck::Invariant_MIN; i <= smmucheck::Invariant_MAX; ++i) out.push_back({smmucheck::Invariant(i)});
+  for (int i = smmucheck::Invariant_MIN; i <= smmucheck::Invariant_MAX; ++i) out.push_back({.invariant = smmucheck::Invariant(i)});
   auto r = [&](smmucheck::Invariant i) -> InvariantResult& { return out[i]; };
   prove_streams(x, r(smmucheck::CONTINUITY), r(smmucheck::FOOTPRINT), r(smmucheck::DMA_CONTAINMENT));
   if (auto& f = r(smmucheck::FOOTPRINT); f.cex) {
@@ -405,10 +415,11 @@ std::vector<InvariantResult> prove(const LoadedPlan& plan, const PlanRun& run, c
   prove_isolation(x, r(smmucheck::ISOLATION));
   prove_hitless(x, r(smmucheck::HITLESS), r(smmucheck::CONTINUITY), r(smmucheck::FOOTPRINT), r(smmucheck::DMA_CONTAINMENT));
 
-  auto verdict = [&](smmucheck::Invariant i, std::optional<std::string> violation) {
+  auto verdict = [&](smmucheck::Invariant i, std::optional<Finding> violation) {
     if (!violation) return;
     r(i).proved = false;
-    r(i).detail = std::move(*violation);
+    r(i).detail = std::move(violation->what);
+    r(i).concrete_step = violation->step;
   };
   verdict(smmucheck::LEGAL_PROGRAMMING, first_illegal_write(run));
   verdict(smmucheck::WRITE_CONTAINMENT, write_exposure(run));

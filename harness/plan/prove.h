@@ -47,6 +47,7 @@ struct InvariantResult {
   double seconds = 0;
   std::string detail;                     // for a refutation: where and why
   std::optional<Counterexample> cex;      // for the Z3 invariants
+  int concrete_step = -1;                 // for those read off the concrete run: the plan step that shows it
 };
 
 using Progress = std::function<void(const std::string&)>;

@@ -23,5 +23,9 @@ struct ReplayReport {
 
 // Builds the scenario(s), writes them (atomically) into `dir` and replays them.
 ReplayReport replay_counterexample(const LoadedPlan& plan, const InvariantResult& r, const std::string& dir);
+// For a refutation read off the concrete run (legal programming, write containment, caching): the plan as the
+// simulator ran it up to the step that shows it (with a probe DMA for write containment), written into `dir`
+// and replayed in the reference and the optimized model.
+ReplayReport replay_concrete(const LoadedPlan& plan, const PlanRun& run, const InvariantResult& r, const std::string& dir);
 
 }  // namespace smmu::plan
