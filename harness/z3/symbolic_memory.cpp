@@ -45,13 +45,33 @@ void SymbolicMemory::load(const harness::SparseMemory& snapshot) {
       if (v != 0) pages_[pfn][i] = v;
     }
   });
-  for (uint64_t q : defined_) pages_[q >> 9][static_cast<uint32_t>(q & (kQwordsPerPage - 1))] = snapshot.peek64(q << 3);
+  // Defined qwords outside preserved pages: non-zero values in pages_ (zero is the default inside a defined
+  // run), and each page's runs of consecutive defined qwords, so that a zeroed page costs one range test, not
+  // an if-then-else per qword.
+  for (auto it = defined_.begin(); it != defined_.end();) {
+    uint64_t lo = *it, hi = lo;
+    auto next = std::next(it);
+    while (next != defined_.end() && *next == hi + 1 && (*next >> 9) == (lo >> 9)) hi = *next++;
+    defined_runs_[lo >> 9].push_back({uint32_t(lo & (kQwordsPerPage - 1)), uint32_t(hi & (kQwordsPerPage - 1))});
+    it = next;
+  }
+  for (uint64_t q : defined_)
+    if (const uint64_t v = snapshot.peek64(q << 3); v != 0) pages_[q >> 9][static_cast<uint32_t>(q & (kQwordsPerPage - 1))] = v;
+}
+
+z3::expr SymbolicMemory::in_runs(const z3::expr& off, const std::vector<std::pair<uint32_t, uint32_t>>& runs) const {
+  z3::context& c = *ctx_;
+  z3::expr_vector any(c);
+  for (const auto& [lo, hi] : runs)
+    any.push_back(lo == hi ? off == c.bv_val(lo, 9) : z3::ule(c.bv_val(lo, 9), off) && z3::ule(off, c.bv_val(hi, 9)));
+  return any.empty() ? c.bool_val(false) : z3::mk_or(any);
 }
 
 z3::expr SymbolicMemory::known(const z3::expr& qaddr) const {
   z3::context& c = *ctx_;
   z3::expr k = preserved(qaddr);
-  for (uint64_t q : defined_) k = k || qaddr == c.bv_val(q, kQaddrBits);
+  const z3::expr pfn = qaddr.extract(kQaddrBits - 1, 9), off = qaddr.extract(8, 0);
+  for (const auto& [page, runs] : defined_runs_) k = k || (pfn == c.bv_val(page, kPfnBits) && in_runs(off, runs));
   return k;
 }
 
@@ -93,10 +113,18 @@ z3::expr SymbolicMemory::build(const z3::expr& qaddr) const {
   z3::expr off = qaddr.extract(8, 0);
   // Outside the pages holding non-zero qwords: zero if preserved, junk otherwise.
   z3::expr result = all_ ? c.bv_val(0, 64) : z3::ite(preserved(qaddr), c.bv_val(0, 64), junk_(qaddr));
-  for (const auto& [page, qwords] : pages_) {
-    // A page that is not preserved holds junk except in its defined qwords.
-    z3::expr inner = page_preserved(page) ? c.bv_val(0, 64) : junk_(qaddr);
-    for (const auto& [i, v] : qwords) inner = z3::ite(off == c.bv_val(i, 9), c.bv_val(v, 64), inner);
+  std::set<uint64_t> pages;  // pages with non-zero qwords or defined runs
+  for (const auto& [page, q] : pages_) pages.insert(page);
+  for (const auto& [page, r] : defined_runs_) pages.insert(page);
+  for (uint64_t page : pages) {
+    // A page that is not preserved holds junk except in its defined qwords (zero unless listed).
+    z3::expr inner = c.bv_val(0, 64);
+    if (!page_preserved(page)) {
+      auto runs = defined_runs_.find(page);
+      inner = runs == defined_runs_.end() ? junk_(qaddr) : z3::ite(in_runs(off, runs->second), inner, junk_(qaddr));
+    }
+    if (auto q = pages_.find(page); q != pages_.end())
+      for (const auto& [i, v] : q->second) inner = z3::ite(off == c.bv_val(i, 9), c.bv_val(v, 64), inner);
     result = z3::ite(pfn == c.bv_val(page, kPfnBits), inner, result);
   }
   for (const auto& [q, v] : symbolic_) result = z3::ite(qaddr == c.bv_val(q, kQaddrBits), v, result);

@@ -79,6 +79,8 @@ class SymbolicMemory {
   bool all_;
   std::set<uint64_t> preserved_;                           // page numbers (unused when all_)
   std::set<uint64_t> defined_;                              // qword indices known outside preserved pages
+  std::map<uint64_t, std::vector<std::pair<uint32_t, uint32_t>>> defined_runs_;  // page -> runs of defined qwords
+  z3::expr in_runs(const z3::expr& off, const std::vector<std::pair<uint32_t, uint32_t>>& runs) const;
   // page -> qword index in page -> value: the non-zero qwords of preserved pages, every defined qword of others
   std::map<uint64_t, std::map<uint32_t, uint64_t>> pages_;
   z3::func_decl junk_;
