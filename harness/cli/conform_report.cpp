@@ -89,16 +89,16 @@ std::string junit_xml(const std::vector<VectorResult>& results, const std::strin
   for (const VectorResult& r : results) all.push_back(&r);
   const Counts total = count(all);
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  x += fmt::format("<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3f}\">\n",
+  x += fmt::format("<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.6f}\">\n",
                    xml_escape("smmucheck conform, model " + model), total.tests, total.failures, total.errors,
                    total.skipped, total.seconds);
   for (const auto& [section, rs] : by_section(results)) {
     const Counts c = count(rs);
-    x += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3f}\">\n",
+    x += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.6f}\">\n",
                      xml_escape("Arm IHI 0070 §" + section), c.tests, c.failures, c.errors, c.skipped, c.seconds);
     for (const VectorResult* r : rs) {
       const std::string name = r->run.name.empty() ? r->run.file : r->run.name;
-      x += fmt::format("    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" time=\"{:.3f}\">\n",
+      x += fmt::format("    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" time=\"{:.6f}\">\n",
                        xml_escape("conform." + model + "." + section), xml_escape(name), xml_escape(r->run.file),
                        r->seconds);
       std::string text;
