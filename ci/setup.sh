@@ -13,6 +13,7 @@ packages=(
   libz3-dev
   # the QEMU peer model (qemu-system-aarch64 with an SMMUv3)
   qemu-system-arm
+  python3  # the JUnit XML check of `smmucheck conform` (tests/conform/check_junit.py)
   afl++  # AFL++ (afl-clang-fast, afl-fuzz, libAFLDriver) for the fuzzers' afl presets
 )
 

@@ -120,6 +120,7 @@ smmucheck::Scenario executable_part(const smmucheck::Scenario& s) {
   e.clear_name();
   e.clear_description();
   e.clear_spec();
+  e.clear_rule();
   harness::strip_expectations(e);
   return e;
 }

@@ -79,6 +79,19 @@ struct HitlessOptions {
 };
 int hitless_command(const HitlessOptions& opts);
 
+// `smmucheck conform` (harness/cli/conform.cpp): the conformance vectors on one model, per vector and per spec
+// section. Exit 0 when no vector fails, 1 when one fails, 2 on bad input (a file that is not a vector, a model
+// that could not run it).
+struct ConformOptions {
+  std::vector<std::string> paths;    // vector files or directories; empty: default_conformance_paths()
+  std::string model = "ref";         // ref, opt, qemu, or a plugin PATH.so
+  std::string junit;                 // write JUnit XML here too
+  bool verbose = false;
+};
+int conform_command(const ConformOptions& opts);
+// specs/conformance/ and the corpus areas of hand-written vectors, under the source tree.
+std::vector<std::string> default_conformance_paths();
+
 // The scenario files under `paths`: files as given, directories searched for *.textproto, sorted.
 std::vector<std::string> scenario_files(const std::vector<std::string>& paths, std::vector<std::string>& missing);
 

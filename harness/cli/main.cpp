@@ -109,6 +109,22 @@ int main(int argc, char** argv) {
   prove->add_option("paths", prove_opts.paths, "plan files, or directories of *.textproto")->required();
   prove->add_option("--out", prove_opts.out, "where counterexample scenarios go")->default_val("smmucheck-prove");
   prove->add_option("--progress", prove_opts.progress_seconds, "seconds between progress lines")->default_val(5.0);
+  // ---- smmucheck conform (harness/cli/conform.cpp) ----
+  ConformOptions conform_opts;
+  CLI::App* conform = app.add_subcommand(
+      "conform", "run the conformance vectors (each tied to a rule of Arm IHI 0070) on a model: one line per vector, "
+                 "a failure field by field, a summary per spec section");
+  conform->footer(
+      "Without paths: specs/conformance/ and corpus/{stream_table,ste,cd,stage1,stage2,nested,cmdq,eventq}/.\n"
+      "A vector is a scenario with `spec` (sections), `rule` (in words) and at least one expectation\n"
+      "(specs/conformance/README.md). A vector needing a feature the model lacks is skipped with the reason.\n"
+      "Exit: 0 no vector fails, 1 a vector fails, 2 bad input (a file that is not a valid vector) or a model\n"
+      "that could not run.");
+  conform->add_option("paths", conform_opts.paths, "vector files or directories of *.textproto");
+  conform->add_option("--model", conform_opts.model, "the model: ref, opt, qemu, or a plugin PATH.so")->default_val("ref");
+  conform->add_option("--junit", conform_opts.junit, "also write the results as JUnit XML to FILE (atomically)");
+  conform->add_flag("-v,--verbose", conform_opts.verbose, "name the file of passing vectors too");
+  // ---- end smmucheck conform ----
   // ---- smmucheck hitless (harness/cli/hitless.cpp) ----
   HitlessOptions hitless_opts;
   CLI::App* hitless = app.add_subcommand(
@@ -145,5 +161,6 @@ int main(int argc, char** argv) {
   if (triage->parsed()) return triage_campaign(triage_opts);
   if (prove->parsed()) return prove_plans(prove_opts);
   if (hitless->parsed()) return hitless_command(hitless_opts);
+  if (conform->parsed()) return conform_command(conform_opts);
   return kExitInputError;
 }
