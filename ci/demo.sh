@@ -2,7 +2,9 @@
 # The main job: builds the release preset, runs the demo, runs the whole corpus through the reference
 # model with a summary, diffs the optimized model against the reference over the corpus, runs a short
 # benchmark, replays one scenario as a trace, proves or refutes the invariants of every handover plan in
-# specs/plans/ (smmucheck prove: one verdict line per plan and invariant), then builds the fuzz preset and runs a bounded differential
+# specs/plans/ (smmucheck prove: one verdict line per plan and invariant), runs the conformance vectors on
+# the reference and the optimized model (smmucheck conform: failures and the table per spec section), then
+# builds the fuzz preset and runs a bounded differential
 # fuzz campaign (libFuzzer, one job, about a minute; build/campaign-main, resumed by the next run) and
 # triages what it found. Findings are reported in the triage table, not as a failure of this script: it
 # fails only when something could not run.
@@ -22,6 +24,9 @@ echo "=== smmucheck replay corpus/stage1/s1_4k_page_read.textproto"
 $smmucheck replay corpus/stage1/s1_4k_page_read.textproto
 echo "=== smmucheck prove specs/plans/ (live update: each invariant of each handover plan, with Z3)"
 $smmucheck prove specs/plans/ --out build/prove-out
+echo "=== smmucheck conform (the conformance vectors on the reference and the optimized model, JUnit XML in build/)"
+$smmucheck conform --model ref --junit build/conform-ref.xml | grep -v "^PASS"
+$smmucheck conform --model opt --junit build/conform-opt.xml | grep -v "^PASS"
 echo "=== smmucheck fuzz: a bounded differential campaign (libFuzzer with ASan+UBSan, one job, 60 s)"
 ci/build.sh fuzz
 campaign=build/campaign-main
