@@ -11,6 +11,7 @@ constexpr CoverageRule kRules[] = {
     {TableRole::Ste, Kind::SteRange, "4.3.2", "CMD_CFGI_STE_RANGE whose aligned block holds the StreamID (CFGI_ALL: all)"},
     {TableRole::L1Std, Kind::Ste, "4.3.1", "CMD_CFGI_STE with Leaf = 0 of any StreamID the L1STD locates (Leaf = 1 need not touch it)"},
     {TableRole::L1Std, Kind::SteRange, "4.3.2", "CMD_CFGI_STE_RANGE meeting the StreamIDs it locates"},
+    {TableRole::L1Std, Kind::Ste, "4.3.1", "and the STE of the StreamID read through it (CMD_CFGI_STE of it, any Leaf, or a range holding it): an STE found through the old L1STD may stay cached"},
     {TableRole::Cd, Kind::Cd, "4.3.3", "CMD_CFGI_CD of (StreamID, SubstreamID)"},
     {TableRole::Cd, Kind::CdAll, "4.3.4", "CMD_CFGI_CD_ALL of the StreamID"},
     {TableRole::Cd, Kind::Ste, "4.3.1", "CMD_CFGI_STE also invalidates the CDs cached through that STE"},
@@ -116,6 +117,7 @@ bool coverage_tlb_discharged(const InvalidationScope& inv, const TableRead& w) {
 std::span<const CoverageRule> coverage_table() { return kRules; }
 
 uint8_t coverage_obligations(const TableRead& w) {
+  if (w.role == TableRole::L1Std) return kObligationStructure | kObligationStreamSte;
   if (w.role != TableRole::S2Desc) return kObligationStructure;
   uint8_t o = w.nested ? kObligationStage2 | kObligationCombined : kObligationStage2;
   // The CD fetched through this stage-2 walk may itself be cached: a CMD_CFGI_CD (or of its STE) removes it.
@@ -132,12 +134,15 @@ uint8_t coverage_discharged(const InvalidationScope& inv, const TableRead& w, st
     case TableRole::L1Std: {
       // §4.3.1: Leaf = 0 invalidates "all caching of the intermediate L1ST descriptor structures walked to
       // locate the specified STE": the one L1STD of every StreamID in its span (w.range_base, w.range_size).
+      // The StreamID's own STE goes with an invalidation of it, whatever Leaf says.
       const bool same_l1 = w.range_size ? inv.sid - w.range_base < w.range_size : inv.sid == w.sid;
-      if (inv.kind == Kind::Ste && same_l1 && !inv.leaf) return kObligationStructure;
+      if (inv.kind == Kind::Ste)
+        return uint8_t((same_l1 && !inv.leaf ? kObligationStructure : 0) | (inv.sid == w.sid ? kObligationStreamSte : 0));
       const bool meets = inv.sid_count == 0 || (w.range_size ? inv.sid < w.range_base + w.range_size &&
                                                                    w.range_base < uint64_t{inv.sid} + inv.sid_count
                                                              : sid_in(inv, w.sid));
-      if (inv.kind == Kind::SteRange && meets) return kObligationStructure;
+      if (inv.kind == Kind::SteRange)
+        return uint8_t((meets ? kObligationStructure : 0) | (sid_in(inv, w.sid) ? kObligationStreamSte : 0));
       return 0;
     }
     case TableRole::Cd:

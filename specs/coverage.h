@@ -16,7 +16,12 @@ namespace smmu {
 // nested translation is cached twice (as a stage-2 entry and inside combined stage-1+2 entries), so it
 // carries two obligations: kStage2 (TLBI_S2_IPA and wider) and kCombined (a stage-1 TLBI that removes
 // the combined entries, §4.4.3.1).
-enum CoverageObligation : uint8_t { kObligationStructure = 1, kObligationStage2 = 2, kObligationCombined = 4 };
+// kObligationStreamSte: an L1STD read on behalf of a StreamID is stale until the L1STD is invalidated
+// (kObligationStructure) and so is that StreamID's cached STE, which the SMMU may have found through the old
+// L1STD and may keep using without walking it again (§4.3.1: STEs are cached per StreamID).
+enum CoverageObligation : uint8_t {
+  kObligationStructure = 1, kObligationStage2 = 2, kObligationCombined = 4, kObligationStreamSte = 8
+};
 
 // The obligations a word carries before it counts as covered.
 uint8_t coverage_obligations(const TableRead& word);
