@@ -19,21 +19,17 @@ using harness::same_dma;
 std::vector<State> mixes_of(const WriteGroup& g, unsigned n, std::mt19937_64& rng) {
   std::vector<uint64_t> pas;
   for (const auto& [pa, v] : g.words) pas.push_back(pa);
-  std::vector<uint64_t> masks;
-  if (pas.size() < 6) {
-    for (uint64_t m = 0; m < (uint64_t{1} << pas.size()); ++m) masks.push_back(m);
-  } else {
-    masks = {0, ~uint64_t{0}};
-    for (unsigned i = 0; i < n; ++i) masks.push_back(rng());
-  }
+  const bool all = pas.size() < 6;
+  const uint64_t count = all ? uint64_t{1} << pas.size() : 2 + uint64_t{n};
   std::vector<State> out;
-  for (uint64_t m : masks) {
+  for (uint64_t m = 0; m < count; ++m) {
     State s = g.before;
     s.step = g.step;
     s.label = fmt::format("during step {} (a mix of the writes before its CMD_SYNC)", g.step);
     for (size_t k = 0; k < pas.size(); ++k) {
+      const bool take_new = all ? (m >> k & 1) != 0 : m == 1 || (m > 1 && (rng() & 1));
       const auto& [before, after] = g.words.at(pas[k]);
-      s.mem.poke64(pas[k], (k < 64 && (m >> k & 1)) ? after : before);
+      s.mem.poke64(pas[k], take_new ? after : before);
       s.written.insert(pas[k] >> 3);
     }
     out.push_back(std::move(s));
