@@ -68,9 +68,24 @@ std::vector<uint64_t> SyncTracker::permitted_values(const TableRead& w, bool jun
   for (size_t j = 0; j + 1 < h.size(); ++j) {
     const uint64_t v = h[j].value;
     if (h[j].junk && !junk_counts) continue;
+    // A structure fetched through a stage-2 walk (a CD) can be fetched with the stale translation for as long
+    // as that translation stays in the TLB, and then stays cached itself (§5.4): only a CFGI consumed after the
+    // TLB invalidation that removed it is sure to have removed the structure.
+    uint64_t structure_after = h[j + 1].seq;
+    if (w.structure_fetch) {
+      const uint8_t tlb_need = need & uint8_t(~kObligationStructure);
+      uint8_t tlb_done = 0;
+      for (const auto& c : completed_)
+        if (c.seq > h[j + 1].seq) {
+          const uint8_t d = coverage_discharged(c.scope, w, v) & tlb_need & uint8_t(~tlb_done);
+          if (d) structure_after = c.seq, tlb_done |= d;
+        }
+    }
     uint8_t done = 0;
     for (const auto& c : completed_)
-      if (c.seq > h[j + 1].seq) done |= coverage_discharged(c.scope, w, v);
+      if (c.seq > h[j + 1].seq)
+        done |= coverage_discharged(c.scope, w, v) &
+                (c.seq > structure_after ? uint8_t(0xFF) : uint8_t(~kObligationStructure));
     if ((done & need) != need) {
       if (table_entry && !(v & 1)) continue;  // an invalid descriptor is never cached (§3.21.1)
       if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
