@@ -97,10 +97,10 @@ std::vector<uint64_t> SyncTracker::permitted_values(const TableRead& w, bool jun
     if (!((v ^ current) & tlb)) continue;
     // Only TLB entries tagged as the entry is now can be hit (an entry whose tag never changed: any).
     auto tag_now = writes_.find(tag_word(w));
-    const bool hit = std::any_of(translated_with_.lower_bound({word, v, 0}), translated_with_.end(), [&](const auto& t) {
-      return std::get<0>(t) == word && std::get<1>(t) == v &&
-             (tag_now == writes_.end() || std::get<2>(t) == tag_field(w).get(tag_now->second.back().value));
-    });
+    bool hit = false;
+    for (auto t = translated_with_.lower_bound({word, v, 0});
+         !hit && t != translated_with_.end() && std::get<0>(*t) == word && std::get<1>(*t) == v; ++t)
+      hit = tag_now == writes_.end() || std::get<2>(*t) == tag_field(w).get(tag_now->second.back().value);
     if (!hit) continue;
     const bool tlb_done = std::any_of(completed_.begin(), completed_.end(), [&](const Invalidation& c) {
       return c.seq > h[j + 1].seq && coverage_tlb_discharged(c.scope, w);
