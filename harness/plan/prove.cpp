@@ -240,9 +240,9 @@ void prove_isolation(const Ctx& x, InvariantResult& iso) {
 // `t`: a different translation than before the kexec (outside a breaking step) refutes continuity, a read of
 // memory not preserved footprint, an output outside it DMA containment, each with a concrete counterexample
 // replayed like the solver's. Returns the mix's counterexample (its outcome and what it read).
-Counterexample judge_mix(const Ctx& x, const WriteGroup& g, const smmucheck::PlanStream& s, const std::map<uint64_t, uint64_t>& mix,
-               const std::map<uint64_t, uint64_t>& junk_in, const Transaction& t, InvariantResult& cont,
-               InvariantResult& foot, InvariantResult& dma) {
+Counterexample judge_mix(const Ctx& x, const WriteGroup& g, const smmucheck::PlanStream& s,
+                         const std::map<uint64_t, uint64_t>& mix, const std::map<uint64_t, uint64_t>& junk_in,
+                         const Transaction& t, InvariantResult& cont, InvariantResult& foot, InvariantResult& dma) {
   State mixed{g.step, fmt::format("during step {} (a mix of the writes before its CMD_SYNC)", g.step), g.before.regs,
               g.before.mem, g.before.written};
   for (const auto& [pa, v] : mix) mixed.mem.poke64(pa, v), mixed.written.insert(pa >> 3);
