@@ -75,22 +75,30 @@ struct Ctx {
   const Progress& progress;
 };
 
-// One obligation: a fresh bit-blasting solver (../shared/z3-notes.md); sat means refuted. The tactic gives up
-// on some terms (its ackermannization of the junk function has limits); the default solver then decides.
-z3::check_result check(z3::context& c, const z3::expr& violation, std::optional<z3::model>& model) {
+// One obligation of `res`: a fresh bit-blasting solver (../shared/z3-notes.md), timed into res.seconds. The
+// tactic gives up on some terms (its ackermannization of the junk function has limits); the default solver
+// then decides. Unsat leaves `res` as it was; sat refutes it and returns the model; unknown refutes it with
+// the reason (`where` names the obligation) and returns nothing.
+std::optional<z3::model> check(z3::context& c, const z3::expr& violation, InvariantResult& res, const std::string& where) {
+  const auto t0 = Clock::now();
   z3::solver s = z3enc::make_bitblast_solver(c);
   s.add(violation);
   z3::check_result r = s.check();
+  std::optional<z3::model> model;
   if (r == z3::unknown) {
     if (std::getenv("SMMUCHECK_PROVE_DEBUG")) fmt::print(stderr, "bit-blast tactic: unknown ({}); the default solver\n", s.reason_unknown());
     z3::solver d(c);
     d.add(violation);
     r = d.check();
     if (r == z3::sat) model = d.get_model();
-    return r;
+  } else if (r == z3::sat) {
+    model = s.get_model();
   }
-  if (r == z3::sat) model = s.get_model();
-  return r;
+  res.seconds += since(t0);
+  if (r == z3::unsat) return std::nullopt;
+  res.proved = false;
+  if (r == z3::unknown) res.detail = fmt::format("unknown (Z3 gave up) for {}", where);
+  return model;
 }
 
 // The configuration words of stream `s` (its L1 descriptor, STE, L1CD or CD: read at addresses that do not
@@ -160,16 +168,8 @@ void prove_streams(const Ctx& x, InvariantResult& cont, InvariantResult& foot, I
       z3enc::SymOutcome n = z3enc::encode_translation(c, config_of(f, st.regs), after, t);
       auto attempt = [&](InvariantResult& res, const z3::expr& violation, const char* what) {
         if (!res.proved) return;
-        const auto t0 = Clock::now();
-        std::optional<z3::model> m;
-        const z3::check_result r = check(c, violation, m);
-        res.seconds += since(t0);
-        if (r == z3::unsat) return;
-        res.proved = false;
-        if (r == z3::unknown) {
-          res.detail = fmt::format("unknown (Z3 gave up) for stream {:#x} {}", s.sid(), st.label);
-          return;
-        }
+        const std::optional<z3::model> m = check(c, violation, res, fmt::format("stream {:#x} {}", s.sid(), st.label));
+        if (!m) return;
         res.cex = extract(*m, t, after, n, st);
         res.cex->before_kexec = &res == &cont;
         if (auto oo = z3enc::evaluate(o, &*m)) res.cex->violates = fmt::format("{}: before the kexec {}", what, describe(*oo));
@@ -215,16 +215,9 @@ void prove_isolation(const Ctx& x, InvariantResult& iso) {
       t.sid = c.bv_val(sid, 32);
       z3enc::SymbolicMemory after(c, st.mem, kept, st.written, "junk");
       z3enc::SymOutcome n = z3enc::encode_translation(c, config_of(x.run.features, st.regs), after, t);
-      const auto t0 = Clock::now();
-      std::optional<z3::model> m;
-      const z3::check_result r = check(c, n.success(), m);
-      iso.seconds += since(t0);
-      if (r == z3::unsat) continue;
-      iso.proved = false;
-      if (r == z3::unknown) {
-        iso.detail = fmt::format("unknown (Z3 gave up) for StreamID {:#x} {}", sid, st.label);
-        return;
-      }
+      const std::optional<z3::model> m = check(c, n.success(), iso, fmt::format("StreamID {:#x} {}", sid, st.label));
+      if (iso.proved) continue;
+      if (!m) return;
       iso.cex = extract(*m, t, after, n, st);
       iso.cex->violates = "a stream that does not survive reaches memory";
       iso.detail = fmt::format("StreamID {:#x} {}: {} ({}{})", sid, st.label, iso.cex->violates, iso.cex->expected,
@@ -365,16 +358,9 @@ void prove_hitless(const Ctx& x, InvariantResult& hit, InvariantResult& cont, In
       z3enc::SymOutcome mx = z3enc::encode_translation(c, cfg, mix_m, t);
       z3::expr bad = !same(mx, o) && !same(mx, n);
       if (breaking(s, g.step)) bad = bad && mx.success();
-      const auto t0 = Clock::now();
-      std::optional<z3::model> m;
-      const z3::check_result r = check(c, bad, m);
-      hit.seconds += since(t0);
-      if (r == z3::unsat) continue;
-      hit.proved = false;
-      if (r == z3::unknown) {
-        hit.detail = fmt::format("unknown (Z3 gave up) for stream {:#x} up to step {}", s.sid(), g.step);
-        return;
-      }
+      const std::optional<z3::model> m = check(c, bad, hit, fmt::format("stream {:#x} up to step {}", s.sid(), g.step));
+      if (hit.proved) continue;
+      if (!m) return;
       State mixed{g.step, fmt::format("during step {} (a mix of the writes before its CMD_SYNC)", g.step), g.before.regs,
                   after_mem, written};
       hit.cex = extract(*m, t, mix_m, mx, mixed);
