@@ -41,22 +41,31 @@ void SyncTracker::on_read(const TableRead& r) {
   if (!r.value || (r.role != TableRole::Ste && r.role != TableRole::Cd)) return;
   // An entry's qwords are read in order within a walk, its tag's among them (STE q2, CD q0).
   if (r.index == tag_field(r).qword) tag_read_[r.pa & ~uint64_t{63}] = tag_field(r).get(*r.value);
-  if (tlb_cached_bits(r.role, r.index))
-    translated_with_.insert({r.pa & ~uint64_t{7}, *r.value, tag_read_[r.pa & ~uint64_t{63}]});
+  if (tlb_cached_bits(r.role, r.index)) {
+    const uint64_t tag = tag_read_[r.pa & ~uint64_t{63}];
+    translated_with_.insert({r.pa & ~uint64_t{7}, *r.value, tag});
+    shared_[{r.role == TableRole::Cd, r.index, tag}][*r.value] = seq_;
+  }
 }
 
 const Field& SyncTracker::tag_field(const TableRead& w) { return w.role == TableRole::Ste ? ste::S2VMID : cd::ASID; }
 
 std::vector<uint64_t> SyncTracker::permitted_values(const TableRead& w, bool junk_counts) const {
+  std::vector<uint64_t> out{w.value.value_or(0)};
+  add_written_values(w, junk_counts, out);
+  add_shared_tlb_values(w, out);
+  return out;
+}
+
+void SyncTracker::add_written_values(const TableRead& w, bool junk_counts, std::vector<uint64_t>& out) const {
   const uint64_t current = w.value.value_or(0);
-  std::vector<uint64_t> out{current};
   const uint64_t word = w.pa & ~uint64_t{7};
   auto it = writes_.find(word);
   std::vector<Write> scrambled;  // a word no one wrote, but kexecs scrambled
   if (it == writes_.end()) {
-    if (kexec_seq_.empty()) return out;  // never written since the model started: nothing stale
+    if (kexec_seq_.empty()) return;  // never written since the model started: nothing stale
     scrambled = history_of(word, current);
-    if (scrambled.size() == 1) return out;
+    if (scrambled.size() == 1) return;
   }
   const auto& h = it == writes_.end() ? scrambled : it->second;
   const uint8_t need = coverage_obligations(w);
@@ -108,7 +117,28 @@ std::vector<uint64_t> SyncTracker::permitted_values(const TableRead& w, bool jun
     const uint64_t mixed = (current & ~tlb) | (v & tlb);
     if (!tlb_done && std::find(out.begin(), out.end(), mixed) == out.end()) out.push_back(mixed);
   }
-  return out;
+}
+
+void SyncTracker::add_shared_tlb_values(const TableRead& w, std::vector<uint64_t>& out) const {
+  // §5.2: "stage 2 configuration from STEs with the same S2VMID is considered interchangeable"; §3.3.2: streams
+  // whose configuration gives the same ASID and VMID share TLB entries. Software must keep the TLB-cached
+  // fields of such entries identical; where it did not, a lookup may hit a TLB entry another entry's
+  // translation made, with that entry's fields, until a TLB invalidation consumed after that translation.
+  const uint64_t tlb = tlb_cached_bits(w.role, w.index);
+  const auto tag = tag_read_.find(w.pa & ~uint64_t{63});
+  if (!tlb || tag == tag_read_.end()) return;
+  const auto sharers = shared_.find({w.role == TableRole::Cd, w.index, tag->second});
+  if (sharers == shared_.end()) return;
+  const uint64_t current = w.value.value_or(0);
+  for (const auto& [v, seq] : sharers->second) {
+    const uint64_t read_seq = seq;
+    if (!((v ^ current) & tlb)) continue;
+    const bool removed = std::any_of(completed_.begin(), completed_.end(), [&](const Invalidation& c) {
+      return c.seq > read_seq && coverage_tlb_discharged(c.scope, w);
+    });
+    const uint64_t mixed = (current & ~tlb) | (v & tlb);
+    if (!removed && std::find(out.begin(), out.end(), mixed) == out.end()) out.push_back(mixed);
+  }
 }
 
 }  // namespace smmu::harness

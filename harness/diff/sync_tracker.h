@@ -58,6 +58,10 @@ class SyncTracker {
   // The values a word held since the model started: writes_'s entry, or for a word never written, its
   // background through the kexecs (`current`: its value now).
   std::vector<Write> history_of(uint64_t pa, uint64_t current) const;
+  // Appends to `out` the stale values of `w` its own writes left (see permitted_values).
+  void add_written_values(const TableRead& w, bool junk_counts, std::vector<uint64_t>& out) const;
+  // Appends to `out` the values of `w` with another entry's TLB-cached fields that a TLB lookup may still return.
+  void add_shared_tlb_values(const TableRead& w, std::vector<uint64_t>& out) const;
   uint64_t seq_ = 0;
   const kexec::KexecHistory* kexecs_ = nullptr;
   std::vector<uint64_t> kexec_seq_;  // when each kexec happened
@@ -65,7 +69,11 @@ class SyncTracker {
   std::vector<Invalidation> pending_;                // consumed, not yet completed by a CMD_SYNC
   std::vector<Invalidation> completed_;
   std::map<uint64_t, uint64_t> tag_read_;  // the tag each STE or CD entry (by address) had in the last walk
-  std::set<std::tuple<uint64_t, uint64_t, uint64_t>> translated_with_;  // (qword address, value, tag)  // (qword address, value) of STE/CD words read
+  std::set<std::tuple<uint64_t, uint64_t, uint64_t>> translated_with_;  // (qword address, value, tag) of STE/CD words read
+  // The TLB-cached words translations read, across entries: by (a CD, qword index, tag), each value with the
+  // time of the last translation that read it. STEs sharing an S2VMID (CDs sharing an ASID) are
+  // interchangeable for TLB lookups (§5.2, §3.3.2).
+  std::map<std::tuple<bool, unsigned, uint64_t>, std::map<uint64_t, uint64_t>> shared_;
 };
 
 }  // namespace smmu::harness
