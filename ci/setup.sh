@@ -15,6 +15,7 @@ packages=(
   qemu-system-arm
   python3  # the JUnit XML check of `smmucheck conform` (tests/conform/check_junit.py)
   afl++  # AFL++ (afl-clang-fast, afl-fuzz, libAFLDriver) for the fuzzers' afl presets
+  chromium fonts-dejavu-core  # the browser test of the nightly and coverage reports (headless screenshots)
 )
 
 missing=()

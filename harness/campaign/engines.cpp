@@ -90,7 +90,8 @@ std::optional<FuzzBuild> check_fuzz_build(Engine e, const fs::path& dir, std::st
   return b;
 }
 
-ProcessSpec libfuzzer_process(const FuzzBuild& b, const CampaignLayout& l, int jobs, std::chrono::seconds max_time) {
+ProcessSpec libfuzzer_process(const FuzzBuild& b, const CampaignLayout& l, int jobs, std::chrono::seconds max_time,
+                              std::optional<uint32_t> seed) {
   ProcessSpec p;
   p.name = "libfuzzer";
   p.argv = {b.target.string(),
@@ -106,13 +107,14 @@ ProcessSpec libfuzzer_process(const FuzzBuild& b, const CampaignLayout& l, int j
             "-dict=" + b.dict.string(),
             l.libfuzzer_corpus().string(),
             b.seeds.string()};
+  if (seed) p.argv.insert(p.argv.begin() + 1, fmt::format("-seed={}", *seed));
   p.env = {{"TMPDIR", l.libfuzzer_tmp().string()}};
   p.log = l.libfuzzer_log();
   return p;
 }
 
 std::vector<ProcessSpec> afl_processes(const FuzzBuild& b, const FuzzBuild* cmplog, const CampaignLayout& l, int jobs,
-                                       const std::string& afl_fuzz) {
+                                       const std::string& afl_fuzz, std::optional<uint32_t> seed) {
   static const char* schedules[] = {"explore", "coe", "rare", "exploit", "seek"};
   const std::vector<std::pair<std::string, std::string>> env = {
       {"AFL_AUTORESUME", "1"},
@@ -132,6 +134,7 @@ std::vector<ProcessSpec> afl_processes(const FuzzBuild& b, const FuzzBuild* cmpl
     const bool runs_cmplog = cmplog && (jobs == 1 ? i == 0 : i == 1);
     if (runs_cmplog) p.argv.insert(p.argv.end(), {"-c", cmplog->target.string()});
     if (i >= 2) p.argv.insert(p.argv.end(), {"-p", schedules[(i - 2) % std::size(schedules)]});
+    if (seed) p.argv.insert(p.argv.end(), {"-s", std::to_string(*seed + uint32_t(i))});
     p.argv.insert(p.argv.end(), {"--", b.target.string()});
     p.env = env;
     p.log = l.afl_log(p.name);

@@ -38,6 +38,7 @@ struct ProcessSpec {
   std::vector<std::string> argv;
   std::vector<std::pair<std::string, std::string>> env;  // set unless the environment already has the variable
   std::filesystem::path log;
+  std::filesystem::path out;  // when set, stdout goes here (truncated) and only stderr to `log`
   std::string campaign;  // the campaign directory: SMMUCHECK_CAMPAIGN=<it> marks the process and its descendants
 };
 
@@ -56,13 +57,16 @@ struct CampaignLayout {
 // libFuzzer with -fork=jobs: the corpus DIR/corpus (kept between runs), the seeds read-only, crashes,
 // timeouts and OOMs ignored (recorded, not fatal), artifacts in DIR/libfuzzer/artifacts/, its job
 // directories in DIR/libfuzzer/tmp (TMPDIR). `max_time` is a backstop: smmucheck stops it first.
-ProcessSpec libfuzzer_process(const FuzzBuild& b, const CampaignLayout& l, int jobs, std::chrono::seconds max_time);
+// `seed`: libFuzzer's -seed (a repeatable start; -fork jobs derive theirs from it).
+ProcessSpec libfuzzer_process(const FuzzBuild& b, const CampaignLayout& l, int jobs, std::chrono::seconds max_time,
+                              std::optional<uint32_t> seed = std::nullopt);
 
 // AFL++: one -M main and jobs-1 -S instances sharing DIR/afl; the first -S (or the main, with one job) runs
 // the CMPLOG binary with -c; further -S instances take other power schedules. AFL_AUTORESUME resumes
 // instances that ran before and starts new ones from the seeds. `cmplog` may be null (--no-cmplog).
 std::vector<ProcessSpec> afl_processes(const FuzzBuild& b, const FuzzBuild* cmplog, const CampaignLayout& l, int jobs,
-                                       const std::string& afl_fuzz);
+                                       const std::string& afl_fuzz,
+                                       std::optional<uint32_t> seed = std::nullopt);
 
 // The source tree smmucheck was built from (its defaults: <source>/build/fuzz, build/afl, build/afl-cmplog,
 // corpus/regressions).

@@ -42,6 +42,12 @@ std::optional<pid_t> spawn(const ProcessSpec& p, std::string& error) {
     error = "cannot open " + p.log.string() + ": " + std::strerror(errno);
     return std::nullopt;
   }
+  const int out = p.out.empty() ? -1 : ::open(p.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (!p.out.empty() && out < 0) {
+    error = "cannot open " + p.out.string() + ": " + std::strerror(errno);
+    ::close(log);
+    return std::nullopt;
+  }
   std::vector<char*> argv;
   for (const std::string& a : p.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -50,6 +56,7 @@ std::optional<pid_t> spawn(const ProcessSpec& p, std::string& error) {
   if (pid < 0) {
     error = std::string("fork failed: ") + std::strerror(errno);
     ::close(log);
+    if (out >= 0) ::close(out);
     return std::nullopt;
   }
   if (pid == 0) {
@@ -58,7 +65,7 @@ std::optional<pid_t> spawn(const ProcessSpec& p, std::string& error) {
     if (::getppid() != parent) ::_exit(127);  // smmucheck died before prctl
     const int null = ::open("/dev/null", O_RDONLY);
     ::dup2(null, 0);
-    ::dup2(log, 1);
+    ::dup2(out >= 0 ? out : log, 1);
     ::dup2(log, 2);
     for (const auto& [k, v] : p.env) ::setenv(k.c_str(), v.c_str(), /*overwrite=*/0);
     if (!p.campaign.empty()) ::setenv(kCampaignMark, p.campaign.c_str(), /*overwrite=*/1);
@@ -71,6 +78,7 @@ std::optional<pid_t> spawn(const ProcessSpec& p, std::string& error) {
   }
   ::setpgid(pid, pid);  // also from here, so the group exists before we might signal it
   ::close(log);
+  if (out >= 0) ::close(out);
   return pid;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,8 @@ struct DiffOptionsCli {
 };
 int diff_scenarios(const DiffOptionsCli& opts);
 
-int bench_models(double seconds_per_measurement, const std::vector<std::string>& workloads);
+// `json`: the rates and ratios as JSON on stdout ({"models", "workloads": [{name, rates, ratios, success}]}).
+int bench_models(double seconds_per_measurement, const std::vector<std::string>& workloads, bool json = false);
 
 // Exit 1 when the reduced scenario (still) diverges, 0 when the models agree.
 int reduce_scenario(const std::string& path, const std::vector<std::string>& models, std::string out);
@@ -46,6 +48,7 @@ struct FuzzOptions {
   std::string cmplog_build;          // AFL++: the CMPLOG build (default <source>/build/afl-cmplog)
   bool no_cmplog = false;
   std::string interval = "30s";      // between progress lines
+  std::optional<uint32_t> seed;      // the engines' random seed (libFuzzer -seed, AFL++ -s): a repeatable start
 };
 int fuzz_campaign(const FuzzOptions& opts);
 
@@ -65,6 +68,7 @@ struct ProveOptions {
   std::vector<std::string> paths;    // plan files or directories of *.textproto
   std::string out = "smmucheck-prove";  // where counterexample scenarios are written, one directory per plan
   double progress_seconds = 5;       // between progress lines (stderr)
+  bool json = false;                 // the verdicts as JSON on stdout, the text on stderr
 };
 int prove_plans(const ProveOptions& opts);
 // `smmucheck hitless` (harness/cli/hitless.cpp): the hitless writer's sequence for one STE or CD update and
@@ -86,6 +90,7 @@ struct ConformOptions {
   std::vector<std::string> paths;    // vector files or directories; empty: default_conformance_paths()
   std::string model = "ref";         // ref, opt, qemu, or a plugin PATH.so
   std::string junit;                 // write JUnit XML here too
+  bool json = false;                 // the results as JSON on stdout (conform_json), the text on stderr
   bool verbose = false;
 };
 int conform_command(const ConformOptions& opts);

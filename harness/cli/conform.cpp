@@ -77,16 +77,20 @@ int conform_command(const ConformOptions& opts) {
     fmt::print(stderr, "smmucheck conform: {}\n", err);
     return kExitInputError;
   }
+  // With --json the JSON goes to stdout and the text to stderr.
+  FILE* text = opts.json ? stderr : stdout;
   std::vector<std::string> missing;
   std::vector<std::string> files = scenario_files(opts.paths.empty() ? default_conformance_paths() : opts.paths, missing);
-  std::erase_if(files, [](const std::string& f) {
+  std::erase_if(files, [&](const std::string& f) {
     const Excluded* e = excluded(f);
-    if (e) fmt::print("NOTE  {}: not a vector: {}\n", f, e->why);
+    if (e) fmt::print(text, "NOTE  {}: not a vector: {}\n", f, e->why);
     return e != nullptr;
   });
+  nlohmann::json invalid_json = nlohmann::json::array();
   int invalid = 0;
   for (const auto& m : missing) {
-    fmt::print("ERROR {}: no such file or directory\n", m);
+    fmt::print(text, "ERROR {}: no such file or directory\n", m);
+    invalid_json.push_back({{"file", m}, {"problems", {"no such file or directory"}}});
     ++invalid;
   }
   std::vector<VectorResult> results;
@@ -98,31 +102,33 @@ int conform_command(const ConformOptions& opts) {
     if (s) problems = vector_problems(*s);
     if (!problems.empty()) {
       ++invalid;
-      fmt::print("ERROR {}\n", file);
-      for (const auto& p : problems) fmt::print("      {}\n", p);
+      invalid_json.push_back({{"file", file}, {"problems", problems}});
+      fmt::print(text, "ERROR {}\n", file);
+      for (const auto& p : problems) fmt::print(text, "      {}\n", p);
       continue;
     }
     VectorResult v{.section = s->msg.spec(0), .sections = {s->msg.spec().begin(), s->msg.spec().end()}, .rule = s->msg.rule()};
     const auto start = std::chrono::steady_clock::now();
     v.run = run_one(file, *model);
     v.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    fmt::print("{:<5} §{:<9} {}: {}\n", label(v.run.status), v.section, v.run.name, v.rule);
-    if (v.run.status != "pass" || opts.verbose) fmt::print("      {}\n", file);
-    for (const auto& p : v.run.problems) fmt::print("      {}\n", describe_problem(p));
+    fmt::print(text, "{:<5} §{:<9} {}: {}\n", label(v.run.status), v.section, v.run.name, v.rule);
+    if (v.run.status != "pass" || opts.verbose) fmt::print(text, "      {}\n", file);
+    for (const auto& p : v.run.problems) fmt::print(text, "      {}\n", describe_problem(p));
     results.push_back(std::move(v));
   }
 
   int pass = 0, fail = 0, skip = 0, error = 0;
-  fmt::print("\n{:<10} {:>7} {:>5} {:>5} {:>5} {:>6}\n", "section", "vectors", "pass", "fail", "skip", "error");
+  fmt::print(text, "\n{:<10} {:>7} {:>5} {:>5} {:>5} {:>6}\n", "section", "vectors", "pass", "fail", "skip", "error");
   for (const auto& [section, rs] : by_section(results)) {
     int p = 0, f = 0, k = 0, e = 0;
     for (const VectorResult* r : rs) (r->run.status == "pass" ? p : r->run.status == "fail" ? f : r->run.status == "skip" ? k : e)++;
-    fmt::print("§{:<9} {:>7} {:>5} {:>5} {:>5} {:>6}\n", section, rs.size(), p, f, k, e);
+    fmt::print(text, "§{:<9} {:>7} {:>5} {:>5} {:>5} {:>6}\n", section, rs.size(), p, f, k, e);
     pass += p, fail += f, skip += k, error += e;
   }
-  fmt::print("{} vectors on model {}: {} passed, {} failed, {} skipped, {} could not run; {} invalid\n", results.size(),
+  fmt::print(text, "{} vectors on model {}: {} passed, {} failed, {} skipped, {} could not run; {} invalid\n", results.size(),
              model->name, pass, fail, skip, error, invalid);
 
+  if (opts.json) fmt::print("{}\n", conform_json(results, model->name, invalid_json).dump(2));
   if (!opts.junit.empty()) {
     std::string werr;
     if (write_file_atomically(opts.junit, junit_xml(results, model->name), werr) != WriteResult::Written) {

@@ -124,3 +124,20 @@ std::string junit_xml(const std::vector<VectorResult>& results, const std::strin
 }
 
 }  // namespace smmu::harness
+
+namespace smmu::harness {
+
+nlohmann::json conform_json(const std::vector<VectorResult>& results, const std::string& model,
+                            const nlohmann::json& invalid) {
+  nlohmann::json vectors = nlohmann::json::array();
+  std::map<std::string, int> counts{{"pass", 0}, {"fail", 0}, {"skip", 0}, {"error", 0}};
+  for (const VectorResult& r : results) {
+    ++counts[r.run.status];
+    vectors.push_back({{"name", r.run.name}, {"file", r.run.file}, {"status", r.run.status}, {"section", r.section},
+                       {"sections", r.sections}, {"rule", r.rule}, {"seconds", r.seconds}, {"checks", r.run.checks},
+                       {"problems", r.run.problems}});
+  }
+  return {{"model", model}, {"vectors", vectors}, {"counts", counts}, {"invalid", invalid}};
+}
+
+}  // namespace smmu::harness

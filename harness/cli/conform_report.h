@@ -36,4 +36,9 @@ std::string junit_xml(const std::vector<VectorResult>& results, const std::strin
 
 std::string xml_escape(const std::string& s);
 
+// `conform --json`: {"model", "vectors": [{name, file, status, section, sections, rule, seconds, checks, problems}],
+// "counts": {pass, fail, skip, error}, "invalid": [{file, problems}]}.
+nlohmann::json conform_json(const std::vector<VectorResult>& results, const std::string& model,
+                            const nlohmann::json& invalid);
+
 }  // namespace smmu::harness

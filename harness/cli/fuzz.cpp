@@ -74,7 +74,7 @@ std::optional<Engines> plan_engines(const FuzzOptions& o, Engine engine, const C
   if (!b) return std::nullopt;
   Engines e;
   if (engine == Engine::LibFuzzer) {
-    e.specs.push_back(libfuzzer_process(*b, layout, o.jobs, time + std::chrono::seconds(60)));
+    e.specs.push_back(libfuzzer_process(*b, layout, o.jobs, time + std::chrono::seconds(60), o.seed));
     return e;
   }
   const std::string afl_fuzz = find_program("afl-fuzz");
@@ -91,7 +91,7 @@ std::optional<Engines> plan_engines(const FuzzOptions& o, Engine engine, const C
       return std::nullopt;
     }
   }
-  e.specs = afl_processes(*b, cmplog ? &*cmplog : nullptr, layout, o.jobs, afl_fuzz);
+  e.specs = afl_processes(*b, cmplog ? &*cmplog : nullptr, layout, o.jobs, afl_fuzz, o.seed);
   return e;
 }
 

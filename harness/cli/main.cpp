@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "harness/cli/commands.h"
+#include "harness/nightly/nightly.h"
 
 int main(int argc, char** argv) {
   using namespace smmu::harness;
@@ -55,6 +56,8 @@ int main(int argc, char** argv) {
                                                 "(iotlb_hits, streaming, random_4k, nested, mixed_inval) and the ratios");
   bench->add_option("--seconds", bench_seconds, "time per model and workload")->default_val(1.0);
   bench->add_option("--workload", bench_workloads, "only these workloads");
+  bool bench_json = false;
+  bench->add_flag("--json", bench_json, "the rates and ratios as JSON on stdout");
 
   FuzzOptions fuzz_opts;
   CLI::App* fuzz = app.add_subcommand(
@@ -81,6 +84,7 @@ int main(int argc, char** argv) {
   fuzz->add_option("--cmplog-build", fuzz_opts.cmplog_build, "AFL++: the afl-cmplog build directory");
   fuzz->add_flag("--no-cmplog", fuzz_opts.no_cmplog, "AFL++: run no CMPLOG instance");
   fuzz->add_option("--interval", fuzz_opts.interval, "time between progress lines")->default_val("30s");
+  fuzz->add_option("--seed", fuzz_opts.seed, "the engines' random seed (libFuzzer -seed, AFL++ -s; instance i gets SEED+i)");
 
   TriageOptions triage_opts;
   CLI::App* triage = app.add_subcommand(
@@ -109,6 +113,7 @@ int main(int argc, char** argv) {
   prove->add_option("paths", prove_opts.paths, "plan files, or directories of *.textproto")->required();
   prove->add_option("--out", prove_opts.out, "where counterexample scenarios go")->default_val("smmucheck-prove");
   prove->add_option("--progress", prove_opts.progress_seconds, "seconds between progress lines")->default_val(5.0);
+  prove->add_flag("--json", prove_opts.json, "the verdicts as JSON on stdout (the text goes to stderr)");
   // ---- smmucheck conform (harness/cli/conform.cpp) ----
   ConformOptions conform_opts;
   CLI::App* conform = app.add_subcommand(
@@ -124,6 +129,7 @@ int main(int argc, char** argv) {
   conform->add_option("--model", conform_opts.model, "the model: ref, opt, qemu, or a plugin PATH.so")->default_val("ref");
   conform->add_option("--junit", conform_opts.junit, "also write the results as JUnit XML to FILE (atomically)");
   conform->add_flag("-v,--verbose", conform_opts.verbose, "name the file of passing vectors too");
+  conform->add_flag("--json", conform_opts.json, "the results as JSON on stdout (the text goes to stderr)");
   // ---- end smmucheck conform ----
   // ---- smmucheck hitless (harness/cli/hitless.cpp) ----
   HitlessOptions hitless_opts;
@@ -144,6 +150,30 @@ int main(int argc, char** argv) {
                       "check this write sequence (groups of qword writes, harness/driver/entry.proto) instead of the writer's");
   hitless->add_flag("--json", hitless_opts.json, "machine-readable output");
   // ---- end smmucheck hitless ----
+  // ---- smmucheck nightly (harness/nightly/nightly.cpp) ----
+  smmu::nightly::Options nightly_opts;
+  CLI::App* nightly = app.add_subcommand(
+      "nightly", "within a time budget: conformance on every available model, corpus replay, the proof suite, the "
+                 "benchmark, coverage, a differential fuzz campaign and triage; writes DIR/report.html and summary.json");
+  nightly->footer(
+      "Stages, in order, each a child `smmucheck` with its share of the budget (its JSON in DIR/stages/, its text in\n"
+      "DIR/logs/): conform on ref, opt, qemu (when installed) and each --model; run and diff of corpus/; prove\n"
+      "specs/plans/; bench; coverage; then a libFuzzer campaign (DIR/campaign/, resumed by a later night in DIR)\n"
+      "with the time left, and triage of its findings. One progress line per stage:\n"
+      "  nightly: t=42s/300s conform-opt: ok in 1.6 s: 156 vectors: 156 pass, 0 fail, 0 skip, 0 error\n"
+      "DIR/report.html is self-contained (no network); DIR/summary.json is the baseline of a later night.\n"
+      "Exit: 0 nothing new found and nothing regressed, 1 a new finding (a signature not in corpus/regressions/) or\n"
+      "a regression against --baseline, 2 a usage or input error or a stage that could not run.");
+  nightly->add_option("--budget", nightly_opts.budget, "the night's length: 90, 90s, 15m, 8h")->default_val("5m");
+  nightly->add_option("--out", nightly_opts.out, "the night's directory")->required();
+  nightly->add_option("--seed", nightly_opts.seed, "the campaign's seed, for a repeatable night");
+  nightly->add_option("--baseline", nightly_opts.baseline, "an earlier night's summary.json");
+  nightly->add_option("--model", nightly_opts.models, "another model for the conformance stage: PATH.so (repeatable)");
+  nightly->add_flag("--no-qemu", nightly_opts.no_qemu, "leave QEMU out even when it is installed");
+  nightly->add_option("--fuzz-build", nightly_opts.fuzz_build, "the libFuzzer build (default <source>/build/fuzz)");
+  nightly->add_option("--coverage-build", nightly_opts.coverage_build,
+                      "a `coverage` preset build (ci/build.sh coverage): line coverage of reference/ under the suite");
+  // ---- end smmucheck nightly ----
 
   try {
     app.parse(argc, argv);
@@ -156,11 +186,12 @@ int main(int argc, char** argv) {
   if (replay->parsed()) return replay_scenario(replay_path, replay_json, replay_model);
   if (diff->parsed()) return diff_scenarios(diff_opts);
   if (reduce->parsed()) return reduce_scenario(reduce_path, reduce_models, reduce_out);
-  if (bench->parsed()) return bench_models(bench_seconds, bench_workloads);
+  if (bench->parsed()) return bench_models(bench_seconds, bench_workloads, bench_json);
   if (fuzz->parsed()) return fuzz_campaign(fuzz_opts);
   if (triage->parsed()) return triage_campaign(triage_opts);
   if (prove->parsed()) return prove_plans(prove_opts);
   if (hitless->parsed()) return hitless_command(hitless_opts);
   if (conform->parsed()) return conform_command(conform_opts);
+  if (nightly->parsed()) return smmu::nightly::nightly_command(nightly_opts);
   return kExitInputError;
 }
