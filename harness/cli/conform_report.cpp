@@ -47,10 +47,15 @@ by_section(const std::vector<VectorResult>& results) {
 }
 
 std::string describe_problem(const nlohmann::json& p) {
-  if (p.contains("error")) return p["error"].get<std::string>();
-  if (p.contains("skip")) return p["skip"].get<std::string>();
-  return fmt::format("step {} (line {}): {}: expected {}, actual {}", p["step"].get<int>(), p["line"].get<int>(),
-                     p["what"].get<std::string>(), p["expected"].get<std::string>(), p["actual"].get<std::string>());
+  // Read with defaults: the nightly renders problems from JSON files too.
+  auto text = [&](const char* key) {
+    if (!p.contains(key)) return std::string("-");
+    return p[key].is_string() ? p[key].get<std::string>() : p[key].dump();
+  };
+  if (p.contains("error")) return text("error");
+  if (p.contains("skip")) return text("skip");
+  return fmt::format("step {} (line {}): {}: expected {}, actual {}", text("step"), text("line"), text("what"),
+                     text("expected"), text("actual"));
 }
 
 std::string xml_escape(const std::string& s) {

@@ -1,6 +1,7 @@
 #include "harness/nightly/headline.h"
 
 #include <algorithm>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -11,14 +12,6 @@ using nlohmann::json;
 int conform_count(const json& conform, const char* status) {
   const json& c = conform.contains("counts") ? conform["counts"] : json();
   return c.is_object() ? c.value(status, 0) : 0;
-}
-
-std::string problem_text(const json& p) {
-  if (p.contains("skip")) return "skipped: " + p["skip"].get<std::string>();
-  if (p.contains("error")) return "error: " + p["error"].get<std::string>();
-  return fmt::format("step {} (line {}): {}: expected {}, got {}", p.value("step", -1), p.value("line", 0),
-                     p.value("what", std::string{}), p.contains("expected") ? p["expected"].dump() : "-",
-                     p.contains("actual") ? p["actual"].dump() : "-");
 }
 
 namespace {
@@ -36,14 +29,61 @@ std::string list_counts(const std::map<std::string, int>& n) {
   return out.empty() ? "none" : out;
 }
 
+// Makes j[key] a value of `like`'s type (`like` itself when it is missing or of another type).
+json& ensure(json& j, const char* key, const json& like) {
+  if (!j.is_object()) j = json::object();
+  json& v = j[key];
+  if (v.type() != like.type()) v = like;
+  return v;
+}
+
+void each(json& array, const std::function<void(json&)>& f) {
+  for (json& e : array) {
+    if (!e.is_object()) e = json::object();
+    f(e);
+  }
+}
+
 }  // namespace
 
-std::string headline(const json& summary, const json& stage) {
+json normalized(const json& summary) {
+  json s = summary.is_object() ? summary : json::object();
+  const json arr = json::array(), obj = json::object();
+  each(ensure(s, "stages", arr), [](json&) {});
+  each(ensure(s, "findings", arr), [](json&) {});
+  each(ensure(s, "regressions", arr), [](json&) {});
+  for (const char* k : {"corpus", "proofs", "bench", "campaign", "coverage", "verdict"}) ensure(s, k, obj);
+  for (auto& [model, c] : ensure(s, "conformance", obj).items()) {
+    each(ensure(c, "vectors", arr), [&](json& v) { ensure(v, "problems", arr); });
+    ensure(c, "counts", obj);
+  }
+  for (const char* which : {"run", "diff"}) each(ensure(ensure(s["corpus"], which, obj), "scenarios", arr), [](json&) {});
+  each(ensure(s["proofs"], "plans", arr), [&](json& p) {
+    each(ensure(p, "invariants", arr), [&](json& i) {
+      if (i.contains("replay")) ensure(ensure(i, "replay", obj), "files", arr);
+    });
+  });
+  ensure(s["bench"], "models", arr);
+  each(ensure(s["bench"], "workloads", arr), [&](json& w) {
+    ensure(w, "rates", obj);
+    ensure(w, "ratios", obj);
+  });
+  each(ensure(s["campaign"], "progress", arr), [](json&) {});
+  ensure(s["verdict"], "reasons", arr);
+  if (!s.contains("baseline") || !s["baseline"].is_string()) s["baseline"] = nullptr;
+  if (!s.contains("seed")) s["seed"] = nullptr;
+  return s;
+}
+
+std::string headline(const json& raw_summary, const json& stage) {
+  const json summary = normalized(raw_summary);
   const std::string name = stage.value("stage", std::string{});
   const std::string status = stage.value("status", std::string{});
   if (status == "skipped" || status == "timed_out" || status == "error") return stage.value("note", std::string{});
   if (name.starts_with("conform-")) {
-    const json& c = summary["conformance"][name.substr(8)];
+    const std::string model = name.substr(8);
+    if (!summary["conformance"].contains(model)) return "";
+    const json& c = summary["conformance"][model];
     return fmt::format("{} vectors: {} pass, {} fail, {} skip, {} error", c["vectors"].size(), conform_count(c, "pass"),
                        conform_count(c, "fail"), conform_count(c, "skip"), conform_count(c, "error"));
   }
@@ -83,9 +123,9 @@ std::string headline(const json& summary, const json& stage) {
     return fmt::format("{} signatures, {} reproduce, {} new", summary["findings"].size(), repro, fresh);
   }
   if (name == "coverage") {
-    const json& total = summary["coverage"]["line_coverage"]["total"];
-    if (total.is_object() && total.contains("lines"))
-      return fmt::format("reference/ line coverage under the suite: {:.1f}%", total["lines"].value("percent", 0.0));
+    const json& lines = summary["coverage"].value("/line_coverage/total/lines"_json_pointer, json());
+    if (lines.is_object())
+      return fmt::format("reference/ line coverage under the suite: {:.1f}%", lines.value("percent", 0.0));
     return "spec coverage only (no coverage build)";
   }
   return "";

@@ -31,7 +31,7 @@ code { background: #f6f6f6; padding: 0 0.2em; }
 .tick, .legend { font-size: 11px; } .axis { font-size: 12px; }
 )";
 
-std::string esc(const std::string& s) { return html_escape(s); }
+std::string esc(const std::string& s) { return harness::xml_escape(s); }
 std::string str(const json& j, const char* key) { return j.is_object() ? j.value(key, std::string{}) : std::string{}; }
 std::string status_cell(const std::string& s) { return fmt::format("<td class=\"{0}\">{0}</td>", esc(s)); }
 
@@ -145,7 +145,7 @@ std::string conformance_section(const json& s) {
                      "<th>status</th><th>field by field</th></tr>\n";
       any = true;
       std::string detail;
-      for (const json& p : v["problems"]) detail += esc(problem_text(p)) + "<br>";
+      for (const json& p : v["problems"]) detail += esc(harness::describe_problem(p)) + "<br>";
       h += fmt::format("<tr><td>{}</td><td>{}</td><td>&sect;{}</td><td>{}</td>{}<td>{}</td></tr>\n", esc(model),
                        esc(str(v, "name")), esc(str(v, "section")), esc(str(v, "rule")), status_cell(st), detail);
     }
@@ -160,7 +160,7 @@ std::string proofs_section(const json& s) {
   for (const json& p : s["proofs"]["plans"])
     for (const json& i : p["invariants"]) {
       std::string replay;
-      if (i.contains("replay")) {
+      if (i.contains("replay")) {  // normalized: with its files
         replay = i["replay"].value("confirmed", false) ? "confirmed" : "NOT confirmed";
         for (const json& f : i["replay"]["files"]) replay += "<br><code>smmucheck replay " + esc(f.get<std::string>()) + "</code>";
       }
@@ -229,7 +229,8 @@ std::string corpus_section(const json& s) {
 
 }  // namespace
 
-std::string report_html(const json& s, const std::string& coverage_section, const std::string& coverage_css) {
+std::string report_html(const json& summary, const std::string& coverage_section, const std::string& coverage_css) {
+  const json s = normalized(summary);
   const json& v = s["verdict"];
   std::string reasons;
   for (const json& r : v["reasons"]) reasons += "<li>" + esc(r.get<std::string>()) + "</li>";
@@ -251,7 +252,8 @@ std::string report_html(const json& s, const std::string& coverage_section, cons
   return h + "</body>\n</html>\n";
 }
 
-std::string report_markdown(const json& s) {
+std::string report_markdown(const json& summary) {
+  const json s = normalized(summary);
   const json& v = s["verdict"];
   std::string m = fmt::format("# smmucheck nightly {}\n\nExit {}: {}\n", str(s, "started"), v.value("exit", 2), str(v, "text"));
   for (const json& r : v["reasons"]) m += "- " + r.get<std::string>() + "\n";

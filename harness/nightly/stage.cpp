@@ -80,4 +80,29 @@ StageRun run_stage(const fs::path& self, const std::string& name, const std::vec
   return r;
 }
 
+nlohmann::json campaign_progress(const fs::path& log, uintmax_t offset) {
+  using nlohmann::json;
+  json out = json::array();
+  std::ifstream in(log);
+  in.seekg(std::streamoff(offset));
+  for (std::string line; std::getline(in, line);) {
+    if (!line.starts_with("fuzz: t=")) continue;
+    json p;
+    size_t pos = 6;
+    while (pos < line.size()) {
+      const size_t end = std::min(line.find(' ', pos), line.size());
+      const std::string kv = line.substr(pos, end - pos);
+      pos = end + 1;
+      const size_t eq = kv.find('=');
+      if (eq == std::string::npos) continue;
+      std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
+      if (key == "exec/s") key = "exec_per_sec";
+      if (!value.empty() && value.back() == 's' && key == "t") value.pop_back();
+      if (value.find_first_not_of("0123456789") == std::string::npos && !value.empty()) p[key] = std::stoull(value);
+    }
+    if (p.contains("t")) out.push_back(p);
+  }
+  return out;
+}
+
 }  // namespace smmu::nightly

@@ -46,4 +46,9 @@ StageRun run_stage(const std::filesystem::path& self, const std::string& name, c
 
 StageRun skipped_stage(const std::string& name, const std::string& why);
 
+// The campaign's progress lines in `log` (DIR/progress.log) from byte `offset` on, this night's, as
+// [{"t", "execs", "exec_per_sec", "cov", "corpus", "findings", "signatures"}]:
+//   fuzz: t=60s execs=123456 exec/s=2057 cov=1234 corpus=345 findings=2 signatures=1
+nlohmann::json campaign_progress(const std::filesystem::path& log, uintmax_t offset);
+
 }  // namespace smmu::nightly

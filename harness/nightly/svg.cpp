@@ -5,21 +5,9 @@
 
 #include <fmt/format.h>
 
-namespace smmu::nightly {
+#include "harness/cli/conform_report.h"
 
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+namespace smmu::nightly {
 
 namespace {
 
@@ -53,7 +41,7 @@ std::string line_chart(const std::string& title, const std::string& x_label, con
   std::string svg = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" "
       "role=\"img\" aria-label=\"{}\">\n<text x=\"{}\" y=\"18\" class=\"plot-title\">{}</text>\n",
-      width, height, width, height, html_escape(title), left, html_escape(title));
+      width, height, width, height, harness::xml_escape(title), left, harness::xml_escape(title));
   if (n == 0) return svg + fmt::format("<text x=\"{}\" y=\"{}\">no data</text>\n</svg>\n", left + 10, top + ph / 2);
   const double xs = tick_step(xmax, 6), ys = tick_step(ymax, 5);
   xmax = std::max(xs, std::ceil(xmax / xs) * xs), ymax = std::max(ys, std::ceil(ymax / ys) * ys);
@@ -70,9 +58,9 @@ std::string line_chart(const std::string& title, const std::string& x_label, con
                      "x2=\"{3}\" y2=\"{2}\" stroke=\"#333\"/>\n",
                      left, top, top + ph, left + pw);
   svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" class=\"axis\">{}</text>\n", left + pw / 2,
-                     height - 8, html_escape(x_label));
+                     height - 8, harness::xml_escape(x_label));
   svg += fmt::format("<text x=\"14\" y=\"{}\" text-anchor=\"middle\" class=\"axis\" transform=\"rotate(-90 14 {})\">{}</text>\n",
-                     top + ph / 2, top + ph / 2, html_escape(y_label));
+                     top + ph / 2, top + ph / 2, harness::xml_escape(y_label));
   for (size_t i = 0; i < series.size(); ++i) {
     const char* colour = kColours[i % std::size(kColours)];
     std::string pts;
@@ -83,7 +71,7 @@ std::string line_chart(const std::string& title, const std::string& x_label, con
                          py(series[i].points[0].second), colour);
     if (series.size() > 1)
       svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\" class=\"legend\">{}</text>\n", left + 10 + 120 * int(i),
-                         top + 12, colour, html_escape(series[i].name));
+                         top + 12, colour, harness::xml_escape(series[i].name));
   }
   return svg + "</svg>\n";
 }
@@ -95,23 +83,23 @@ std::string stacked_bars(const std::string& title, const std::vector<std::pair<s
   std::string svg = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" "
       "role=\"img\" aria-label=\"{}\">\n<text x=\"{}\" y=\"18\" class=\"plot-title\">{}</text>\n",
-      width, height, width, height, html_escape(title), left, html_escape(title));
+      width, height, width, height, harness::xml_escape(title), left, harness::xml_escape(title));
   for (size_t k = 0; k < segments.size(); ++k)
     svg += fmt::format("<rect x=\"{}\" y=\"26\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"35\" "
                        "class=\"legend\">{}</text>\n",
-                       left + 90 * int(k), segments[k].second, left + 90 * int(k) + 14, html_escape(segments[k].first));
+                       left + 90 * int(k), segments[k].second, left + 90 * int(k) + 14, harness::xml_escape(segments[k].first));
   for (size_t i = 0; i < bars.size(); ++i) {
     double total = 0;
     for (double v : bars[i].values) total += v;
     const int y = top + row * int(i);
     svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\" class=\"tick\">{}</text>\n", left - 6, y + 15,
-                       html_escape(bars[i].label));
+                       harness::xml_escape(bars[i].label));
     double x = left;
     for (size_t k = 0; k < bars[i].values.size() && k < segments.size(); ++k) {
       const double w = total > 0 ? pw * bars[i].values[k] / total : 0;
       if (w > 0)
         svg += fmt::format("<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"18\" fill=\"{}\"><title>{}: {}</title></rect>\n",
-                           x, y + 2, w, segments[k].second, html_escape(segments[k].first), number(bars[i].values[k]));
+                           x, y + 2, w, segments[k].second, harness::xml_escape(segments[k].first), number(bars[i].values[k]));
       x += w;
     }
   }

@@ -24,7 +24,4 @@ struct Bar {
 std::string stacked_bars(const std::string& title, const std::vector<std::pair<std::string, std::string>>& segments,
                          const std::vector<Bar>& bars, int width = 560);
 
-// Escapes text for HTML and SVG (&, <, >, ").
-std::string html_escape(const std::string& s);
-
 }  // namespace smmu::nightly
