@@ -173,6 +173,8 @@ int main(int argc, char** argv) {
   nightly->add_option("--fuzz-build", nightly_opts.fuzz_build, "the libFuzzer build (default <source>/build/fuzz)");
   nightly->add_option("--coverage-build", nightly_opts.coverage_build,
                       "a `coverage` preset build (ci/build.sh coverage): line coverage of reference/ under the suite");
+  nightly->add_flag("--render-only", nightly_opts.render_only,
+                    "run nothing: write DIR/report.html and report.md again from DIR/summary.json");
   // ---- end smmucheck nightly ----
 
   try {

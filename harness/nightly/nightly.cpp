@@ -205,9 +205,38 @@ json Night::run(const std::optional<json>& baseline) {
   return summary_;
 }
 
+// Writes DIR/report.html and DIR/report.md (and summary.json, unless null) atomically; false after printing why not.
+bool write_reports(const fs::path& dir, const json& summary, bool with_summary) {
+  std::vector<std::pair<std::string, std::string>> files = {{"report.html", report_html(summary)},
+                                                            {"report.md", report_markdown(summary)}};
+  if (with_summary) files.insert(files.begin(), {"summary.json", summary.dump(2) + "\n"});
+  for (const auto& [file, text] : files) {
+    std::string error;
+    if (fs::exists(dir / file)) fmt::print("nightly: replacing {} of an earlier night\n", (dir / file).string());
+    if (harness::write_file_atomically((dir / file).string(), text, error) != harness::WriteResult::Written) {
+      fmt::print(stderr, "smmucheck nightly: cannot write {}: {}\n", (dir / file).string(), error);
+      return false;
+    }
+  }
+  return true;
+}
+
+int render_only(const fs::path& dir) {
+  std::string error;
+  const auto summary = load_baseline(dir / "summary.json", error);  // the same checks: JSON, and a night's schema
+  if (!summary) {
+    fmt::print(stderr, "smmucheck nightly --render-only: {}\n", error);
+    return 2;
+  }
+  if (!write_reports(dir, *summary, /*with_summary=*/false)) return 2;
+  fmt::print("nightly: wrote {}/report.html and report.md from summary.json\n", dir.string());
+  return 0;
+}
+
 }  // namespace
 
 int nightly_command(const Options& o) {
+  if (o.render_only) return render_only(fs::absolute(o.out));
   const auto budget = campaign::parse_duration(o.budget);
   if (!budget) {
     fmt::print(stderr, "smmucheck nightly: --budget: '{}' is not a duration (90, 90s, 15m, 8h)\n", o.budget);
@@ -236,17 +265,8 @@ int nightly_command(const Options& o) {
   }
   Night night(o, dir, *budget);
   const json summary = night.run(baseline);
-  const std::string md = report_markdown(summary);
-  for (const auto& [file, text] : {std::pair{"summary.json", summary.dump(2) + "\n"},
-                                   std::pair{"report.html", report_html(summary)}, std::pair{"report.md", md}}) {
-    std::string error;
-    if (fs::exists(dir / file)) fmt::print("nightly: replacing {} of an earlier night\n", (dir / file).string());
-    if (harness::write_file_atomically((dir / file).string(), text, error) != harness::WriteResult::Written) {
-      fmt::print(stderr, "smmucheck nightly: cannot write {}: {}\n", (dir / file).string(), error);
-      return 2;
-    }
-  }
-  fmt::print("\n{}\nnightly: wrote {}/report.html, summary.json, report.md\n", md, dir.string());
+  if (!write_reports(dir, summary, /*with_summary=*/true)) return 2;
+  fmt::print("\n{}\nnightly: wrote {}/report.html, summary.json, report.md\n", report_markdown(summary), dir.string());
   return summary["verdict"]["exit"].get<int>();
 }
 

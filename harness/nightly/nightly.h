@@ -21,6 +21,7 @@ struct Options {
   bool no_qemu = false;               // leave QEMU out even when it is installed
   std::string fuzz_build;             // default <source>/build/fuzz
   std::string coverage_build;         // a `coverage` preset build: llvm-cov line coverage of reference/
+  bool render_only = false;           // run nothing: write DIR/report.html and report.md again from DIR/summary.json
 };
 
 // Exit 0 nothing new found and nothing regressed; 1 a new finding (a signature not in corpus/regressions/)

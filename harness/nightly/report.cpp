@@ -1,5 +1,6 @@
 #include "harness/nightly/report.h"
 
+#include <algorithm>
 #include <map>
 #include <regex>
 #include <set>
@@ -22,7 +23,8 @@ h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ccc; padding-bottom:
 .meta { color: #555; }
 table { border-collapse: collapse; margin: 0.6em 0; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
-th { background: #f0f0f0; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #f0f0f0; } td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.time { color: #666; font-size: 0.85em; }
 .ok { color: #1a7f37; } .failed, .error, .new { color: #c62828; font-weight: bold; } .skipped, .timed_out { color: #9a6700; }
 .verdict { padding: 0.8em 1em; border-radius: 4px; font-size: 1.1em; }
 .verdict.pass { background: #e6f4ea; border: 1px solid #1a7f37; } .verdict.fail { background: #fdecea; border: 1px solid #c62828; }
@@ -152,24 +154,52 @@ std::string conformance_section(const json& s) {
   return h + (any ? "</table>\n" : "<p>None: every vector a model ran passed.</p>\n");
 }
 
+// One row per plan, one column per invariant (verdict and time, green when it is the plan's expected verdict),
+// then each refutation with why and its replay commands.
 std::string proofs_section(const json& s) {
   std::string h = "<h2 id=\"proofs\">Handover plans: proof verdicts</h2>\n";
-  if (!s["proofs"]["plans"].is_array()) return h + "<p>Not run.</p>\n";
-  h += "<table id=\"proofs-table\">\n<tr><th>plan</th><th>invariant</th><th>verdict</th><th>expected</th><th>time</th>"
-       "<th>counterexample replay</th></tr>\n";
-  for (const json& p : s["proofs"]["plans"])
-    for (const json& i : p["invariants"]) {
+  const json& plans = s["proofs"]["plans"];
+  if (plans.empty()) return h + "<p>Not run.</p>\n";
+  std::vector<std::string> invariants;
+  for (const json& p : plans)
+    for (const json& i : p["invariants"])
+      if (std::find(invariants.begin(), invariants.end(), str(i, "invariant")) == invariants.end())
+        invariants.push_back(str(i, "invariant"));
+  h += "<p>Green: the plan's expected verdict; red: not; amber: no verdict expected and none reached.</p>\n"
+       "<table id=\"proofs-table\">\n<tr><th>plan</th>";
+  for (const auto& name : invariants) h += "<th>" + esc(name) + "</th>";
+  h += "<th>plan time</th></tr>\n";
+  std::string refutations;
+  for (const json& p : plans) {
+    h += "<tr><td>" + esc(str(p, "plan")) + "</td>";
+    for (const auto& name : invariants) {
+      const auto it = std::find_if(p["invariants"].begin(), p["invariants"].end(),
+                                   [&](const json& i) { return str(i, "invariant") == name; });
+      if (it == p["invariants"].end()) {
+        h += "<td></td>";
+        continue;
+      }
+      const json& i = *it;
+      const std::string verdict = str(i, "verdict");
+      const char* cls = !i.value("as_expected", false) ? "failed" : verdict == "undecided" ? "skipped" : "ok";
+      h += fmt::format("<td class=\"{}\">{} <span class=\"time\">{:.2f}&nbsp;s</span></td>", cls, esc(verdict),
+                       i.value("seconds", 0.0));
+      if (verdict == "proved") continue;
       std::string replay;
       if (i.contains("replay")) {  // normalized: with its files
-        replay = i["replay"].value("confirmed", false) ? "confirmed" : "NOT confirmed";
+        replay = i["replay"].value("confirmed", false) ? "confirmed by replay" : "NOT confirmed by replay";
         for (const json& f : i["replay"]["files"]) replay += "<br><code>smmucheck replay " + esc(f.get<std::string>()) + "</code>";
       }
-      const std::string expected = i["expected"].is_string() ? i["expected"].get<std::string>() : "(none)";
-      h += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td class=\"num\">{:.2f} s</td><td>{}</td></tr>\n",
-                       esc(str(p, "plan")), esc(str(i, "invariant")), i.value("as_expected", false) ? "ok" : "failed",
-                       esc(str(i, "verdict")), esc(expected), i.value("seconds", 0.0), replay);
+      refutations += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>\n",
+                                 esc(str(p, "plan")), esc(name), cls, esc(verdict), esc(str(i, "detail")), replay);
     }
-  return h + "</table>\n";
+    h += fmt::format("<td class=\"num\">{:.2f}&nbsp;s</td></tr>\n", p.value("seconds", 0.0));
+  }
+  h += "</table>\n";
+  if (!refutations.empty())
+    h += "<h3>Refutations and undecided invariants</h3>\n<table id=\"refutations-table\">\n<tr><th>plan</th>"
+         "<th>invariant</th><th>verdict</th><th>why</th><th>counterexample</th></tr>\n" + refutations + "</table>\n";
+  return h;
 }
 
 std::string throughput_section(const json& s) {
