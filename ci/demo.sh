@@ -1,44 +1,25 @@
 #!/bin/bash
-# The main job: builds the release preset, runs the demo, runs the whole corpus through the reference
-# model with a summary, diffs the optimized model against the reference over the corpus, runs a short
-# benchmark, replays one scenario as a trace, proves or refutes the invariants of every handover plan in
-# specs/plans/ (smmucheck prove: one verdict line per plan and invariant), runs the conformance vectors on
-# the reference and the optimized model (smmucheck conform: failures and the table per spec section), then
-# builds the fuzz preset and runs a bounded differential
-# fuzz campaign (libFuzzer, one job, about a minute; build/campaign-main, resumed by the next run) and
-# triages what it found. Findings are reported in the triage table, not as a failure of this script: it
-# fails only when something could not run.
+# The main job: a short nightly. Builds the release preset (smmucheck), the fuzz preset's differential target
+# (the night's campaign) and smmucheck in the coverage preset (llvm-cov line coverage of reference/ under the
+# conformance suite), prints the demo's results (DMA transactions through a bundled configuration), then runs
+# `smmucheck nightly` with its default budget into build/nightly: conformance on ref, opt and QEMU, corpus
+# replay, the handover plans' proofs, the benchmark, coverage, a libFuzzer campaign (build/nightly/campaign,
+# resumed by the next run) and triage. It writes build/nightly/report.html and summary.json and prints the
+# markdown summary. Findings and regressions (nightly exit 1) are in the report; this script fails only when
+# something could not run (exit 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ci/build.sh release
+echo "=== building the fuzz preset's diff_fuzzer and smmucheck with coverage instrumentation"
+cmake --preset fuzz >/dev/null
+cmake --build build/fuzz --target diff_fuzzer fuzz_seeds -- -j"$(nproc)" >/dev/null
+cmake --preset coverage >/dev/null
+cmake --build build/coverage --target smmucheck -- -j"$(nproc)" >/dev/null
 smmucheck=build/release/harness/smmucheck
-echo "=== smmucheck demo"
-$smmucheck demo
-echo "=== smmucheck run corpus/"
-$smmucheck run corpus/
-echo "=== smmucheck diff corpus/ (reference against the optimized model, and its batch API)"
-$smmucheck diff corpus/
-echo "=== smmucheck bench (short)"
-$smmucheck bench --seconds 0.3
-echo "=== smmucheck replay corpus/stage1/s1_4k_page_read.textproto"
-$smmucheck replay corpus/stage1/s1_4k_page_read.textproto
-echo "=== smmucheck prove specs/plans/ (live update: each invariant of each handover plan, with Z3)"
-$smmucheck prove specs/plans/ --out build/prove-out
-echo "=== smmucheck conform (the conformance vectors on the reference and the optimized model, JUnit XML in build/)"
-$smmucheck conform --model ref --junit build/conform-ref.xml | grep -v "^PASS"
-$smmucheck conform --model opt --junit build/conform-opt.xml | grep -v "^PASS"
-echo "=== smmucheck fuzz: a bounded differential campaign (libFuzzer with ASan+UBSan, one job, 60 s)"
-ci/build.sh fuzz
-campaign=build/campaign-main
-fuzz_rc=0
-$smmucheck fuzz --engine libfuzzer --jobs 1 --time 60 --interval 15s --out "$campaign" || fuzz_rc=$?
-[ "$fuzz_rc" -le 1 ] || exit "$fuzz_rc"
-echo "=== smmucheck triage $campaign"
-triage_rc=0
-$smmucheck triage "$campaign" || triage_rc=$?
-[ "$triage_rc" -le 1 ] || exit "$triage_rc"
-if [ "$triage_rc" = 1 ]; then
-  echo "FINDINGS: the campaign found divergences that still reproduce (table above; replay each with its command)"
-else
-  echo "no finding reproduces"
-fi
+echo "=== smmucheck demo --quiet"
+$smmucheck demo --quiet
+echo "=== smmucheck nightly --out build/nightly --coverage-build build/coverage"
+rc=0
+$smmucheck nightly --out build/nightly --coverage-build build/coverage || rc=$?
+[ "$rc" -le 1 ] || exit "$rc"
+echo "the night's report: build/nightly/report.html (exit $rc: $([ "$rc" = 0 ] && echo "nothing new, nothing regressed" || echo "a new finding or a regression; see the report"))"
