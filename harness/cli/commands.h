@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -96,6 +97,18 @@ struct ConformOptions {
 int conform_command(const ConformOptions& opts);
 // specs/conformance/ and the corpus areas of hand-written vectors, under the source tree.
 std::vector<std::string> default_conformance_paths();
+// The vector files under `paths` (empty: default_conformance_paths()), less the corpus files that are not
+// vectors, each told to `note` with the reason.
+std::vector<std::string> conformance_files(const std::vector<std::string>& paths, std::vector<std::string>& missing,
+                                           const std::function<void(const std::string&, const std::string&)>& note);
+
+// `smmucheck coverage` (harness/cli/coverage.cpp): what the conformance suite exercises (harness/coverage/),
+// written to DIR/coverage.{json,md,html}, the markdown printed. Exit 0, or 2 on bad input or a failed write.
+struct CoverageOptions {
+  std::string out = "smmucheck-coverage";
+  std::string coverage_build;  // a `coverage` preset build: llvm-cov line coverage of reference/ under the suite
+};
+int coverage_command(const CoverageOptions& opts);
 
 // The scenario files under `paths`: files as given, directories searched for *.textproto, sorted.
 std::vector<std::string> scenario_files(const std::vector<std::string>& paths, std::vector<std::string>& missing);

@@ -70,6 +70,17 @@ const char* label(const std::string& status) {
 
 }  // namespace
 
+std::vector<std::string> conformance_files(const std::vector<std::string>& paths, std::vector<std::string>& missing,
+                                           const std::function<void(const std::string&, const std::string&)>& note) {
+  std::vector<std::string> files = scenario_files(paths.empty() ? default_conformance_paths() : paths, missing);
+  std::erase_if(files, [&](const std::string& f) {
+    const Excluded* e = excluded(f);
+    if (e) note(f, e->why);
+    return e != nullptr;
+  });
+  return files;
+}
+
 int conform_command(const ConformOptions& opts) {
   std::string err;
   const auto model = model_by_name(opts.model, err);
@@ -80,11 +91,8 @@ int conform_command(const ConformOptions& opts) {
   // With --json the JSON goes to stdout and the text to stderr.
   FILE* text = opts.json ? stderr : stdout;
   std::vector<std::string> missing;
-  std::vector<std::string> files = scenario_files(opts.paths.empty() ? default_conformance_paths() : opts.paths, missing);
-  std::erase_if(files, [&](const std::string& f) {
-    const Excluded* e = excluded(f);
-    if (e) fmt::print(text, "NOTE  {}: not a vector: {}\n", f, e->why);
-    return e != nullptr;
+  const std::vector<std::string> files = conformance_files(opts.paths, missing, [&](const std::string& f, const std::string& why) {
+    fmt::print(text, "NOTE  {}: not a vector: {}\n", f, why);
   });
   nlohmann::json invalid_json = nlohmann::json::array();
   int invalid = 0;

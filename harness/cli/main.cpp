@@ -150,6 +150,16 @@ int main(int argc, char** argv) {
                       "check this write sequence (groups of qword writes, harness/driver/entry.proto) instead of the writer's");
   hitless->add_flag("--json", hitless_opts.json, "machine-readable output");
   // ---- end smmucheck hitless ----
+  // ---- smmucheck coverage (harness/cli/coverage.cpp) ----
+  CoverageOptions coverage_opts;
+  CLI::App* coverage = app.add_subcommand(
+      "coverage", "what the conformance suite exercises: spec sections, STE and CD fields, commands, events, and the "
+                  "llvm-cov line coverage of reference/; writes DIR/coverage.json, coverage.md and coverage.html");
+  coverage->add_option("--out", coverage_opts.out, "where the report goes")->default_val("smmucheck-coverage");
+  coverage->add_option("--coverage-build", coverage_opts.coverage_build,
+                       "a `coverage` preset build (cmake --preset coverage && cmake --build build/coverage --target "
+                       "smmucheck): its smmucheck runs the suite under llvm-cov");
+  // ---- end smmucheck coverage ----
   // ---- smmucheck nightly (harness/nightly/nightly.cpp) ----
   smmu::nightly::Options nightly_opts;
   CLI::App* nightly = app.add_subcommand(
@@ -194,6 +204,7 @@ int main(int argc, char** argv) {
   if (prove->parsed()) return prove_plans(prove_opts);
   if (hitless->parsed()) return hitless_command(hitless_opts);
   if (conform->parsed()) return conform_command(conform_opts);
+  if (coverage->parsed()) return coverage_command(coverage_opts);
   if (nightly->parsed()) return smmu::nightly::nightly_command(nightly_opts);
   return kExitInputError;
 }

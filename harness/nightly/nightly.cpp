@@ -11,6 +11,7 @@
 #include "harness/atomic_file.h"
 #include "harness/campaign/engines.h"
 #include "harness/campaign/progress.h"
+#include "harness/coverage/coverage_report.h"
 #include "harness/nightly/baseline.h"
 #include "harness/nightly/headline.h"
 #include "harness/nightly/report.h"
@@ -207,7 +208,10 @@ json Night::run(const std::optional<json>& baseline) {
 
 // Writes DIR/report.html and DIR/report.md (and summary.json, unless null) atomically; false after printing why not.
 bool write_reports(const fs::path& dir, const json& summary, bool with_summary) {
-  std::vector<std::pair<std::string, std::string>> files = {{"report.html", report_html(summary)},
+  const bool covered = summary.contains("coverage") && summary["coverage"].contains("commands");
+  std::vector<std::pair<std::string, std::string>> files = {
+      {"report.html", covered ? report_html(summary, coverage::coverage_html_section(summary["coverage"]), coverage::coverage_css())
+                              : report_html(summary)},
                                                             {"report.md", report_markdown(summary)}};
   if (with_summary) files.insert(files.begin(), {"summary.json", summary.dump(2) + "\n"});
   for (const auto& [file, text] : files) {

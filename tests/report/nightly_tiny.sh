@@ -47,4 +47,10 @@ print(f"summary.json: exit {rc}, {len(s['stages'])} stages, {len(inv)} invariant
 sys.exit(1 if problems else 0)
 PY
 python3 "$here/browser_check.py" "$out/report.html" "$out/report.png" summary-table conformance-table sections-table \
-  proofs-table throughput-table "svg:Conformance vectors per model" "svg:Executions per second" "svg:Coverage (edges)"
+  proofs-table throughput-table cov-summary cov-commands "svg:Conformance vectors per model" "svg:Executions per second" \
+  "svg:Coverage (edges)"
+rc=$?
+# The coverage report the night wrote, as its own page.
+python3 "$here/browser_check.py" "$out/coverage/coverage.html" "$out/coverage.png" cov-summary cov-commands cov-events \
+  || rc=1
+exit $rc
