@@ -29,7 +29,8 @@ Differences compare_events(const std::vector<EventRecord>& a, const std::vector<
 Difference event_count_difference(size_t expected, size_t actual);                                  // event_record.cpp
 // Only the bits the architecture defines for features `f` (specs/lookup.h register_defined_bits).
 Differences compare_mmio(uint32_t offset, uint64_t a, uint64_t b, const Features& f);  // check/mmio_read.cpp
-Differences compare_cmdq(uint32_t a_cons, uint32_t b_cons);                 // check/queue_state.cpp
+// `err_active`: GERROR.CMDQ_ERR is active in both models; ERR is UNKNOWN while it is not (§6.3.28).
+Differences compare_cmdq(uint32_t a_cons, uint32_t b_cons, bool err_active);  // check/queue_state.cpp
 Differences compare_gerror(uint32_t a_gerror, uint32_t a_gerrorn, uint32_t b_gerror, uint32_t b_gerrorn);  // check/gerror.cpp
 
 }  // namespace smmu::harness

@@ -22,11 +22,12 @@ Mismatches check_queue(const smmucheck::QueueExpect& e, const StepObservation& o
   return m;
 }
 
-// CMDQ_CONS: the read index with its wrap bit, and ERR (§6.3.28).
-Differences compare_cmdq(uint32_t a, uint32_t b) {
+// CMDQ_CONS: the read index with its wrap bit, and ERR (§6.3.28: "UNKNOWN when the CMDQ_ERR global error is
+// not active").
+Differences compare_cmdq(uint32_t a, uint32_t b, bool err_active) {
   Differences d;
   const uint32_t ea = static_cast<uint32_t>(regf::CMDQ_CONS_ERR.get(a)), eb = static_cast<uint32_t>(regf::CMDQ_CONS_ERR.get(b));
-  if (ea != eb) d.push_back({"cons_err", cerror_name(uint8_t(ea)), cerror_name(uint8_t(eb)), hex(ea), hex(eb)});
+  if (err_active && ea != eb) d.push_back({"cons_err", cerror_name(uint8_t(ea)), cerror_name(uint8_t(eb)), hex(ea), hex(eb)});
   const uint32_t ia = a & ~regf::CMDQ_CONS_ERR.mask_in_place(), ib = b & ~regf::CMDQ_CONS_ERR.mask_in_place();
   if (ia != ib) d.push_back({"cons_index", "index", "index", hex(ia), hex(ib)});
   return d;

@@ -66,8 +66,8 @@ std::string listed_parent(const std::string& cited, const std::map<std::string, 
   }
 }
 
-// The suite's README lists the events no vector can raise (and the commands none can consume), one table row
-// each: "| NAME (0xNN) | section | why |".
+// The suite's README lists the events no vector can raise and the commands none can consume, one table row
+// each: "| NAME (0xNN) | section | why | ..." (callers look names up: other tables' rows match nothing).
 std::map<std::string, std::string> unraisable(const fs::path& readme) {
   std::map<std::string, std::string> out;
   std::ifstream in(readme);
@@ -81,8 +81,8 @@ std::map<std::string, std::string> unraisable(const fs::path& readme) {
     std::vector<std::string> cells;
     for (size_t start = 1, bar; (bar = line.find('|', start)) != std::string::npos; start = bar + 1)
       cells.push_back(trim(line.substr(start, bar - start)));
-    const size_t paren = cells.empty() ? std::string::npos : cells[0].find(" (0x");
-    if (cells.size() == 3 && paren != std::string::npos) out[cells[0].substr(0, paren)] = cells[2];
+    if (cells.size() < 3) continue;
+    out[cells[0].substr(0, cells[0].find(" ("))] = cells[2];  // the name, without its "(0xNN)"
   }
   return out;
 }

@@ -260,7 +260,9 @@ std::variant<DiffResult, std::string> run_diff(const LoadedScenario& s, const st
                              obs[m].mem_value ? hex(*obs[m].mem_value) : "abort"});
       // A batch model ran the whole dma run at its first step: its queue state is comparable at the end.
       if (!runs[m]->batch || window_ends) {
-        for (const Difference& d : compare_cmdq(obs[0].cmdq_cons, obs[m].cmdq_cons)) diverge(i, m, kind, d);
+        const uint32_t cmdq_err = uint32_t(regf::GERROR_CMDQ_ERR.mask_in_place());
+        const bool err_active = ((obs[0].gerror ^ obs[0].gerrorn) & (obs[m].gerror ^ obs[m].gerrorn) & cmdq_err) != 0;
+        for (const Difference& d : compare_cmdq(obs[0].cmdq_cons, obs[m].cmdq_cons, err_active)) diverge(i, m, kind, d);
         for (const Difference& d : compare_gerror(obs[0].gerror & ~loose[m], obs[0].gerrorn & ~loose[m],
                                                   obs[m].gerror & ~loose[m], obs[m].gerrorn & ~loose[m]))
           diverge(i, m, kind, d);

@@ -188,7 +188,7 @@ std::optional<std::string> Driver::adopt(const smmucheck::Adopt& op, std::vector
   }
   if (op.eventq() == smmucheck::REPOINT)
     if (auto e = repoint_queue(true, op.eventq_log2size() ? op.eventq_log2size() : 6, cr0, out)) return e;
-  if (!op.no_invalidate())  // what was cached before the kexec is unknown to the new kernel (§4.3.2, §4.4.8)
+  if (!op.no_invalidate())  // what was cached before the kexec is unknown to the new kernel (§4.3.2, §4.4.4.1)
     out.push_back(command_step({command(Opcode::CMD_CFGI_STE_RANGE, {{&cmd::Range, 31}}),
                                 command(Opcode::CMD_TLBI_NSNH_ALL), command(Opcode::CMD_SYNC)},
                                "driver adopt: invalidate every configuration and TLB entry"));
