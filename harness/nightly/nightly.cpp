@@ -232,7 +232,12 @@ int render_only(const fs::path& dir) {
     fmt::print(stderr, "smmucheck nightly --render-only: {}\n", error);
     return 2;
   }
-  if (!write_reports(dir, *summary, /*with_summary=*/false)) return 2;
+  try {
+    if (!write_reports(dir, *summary, /*with_summary=*/false)) return 2;
+  } catch (const nlohmann::json::exception& e) {  // a summary.json edited into other types
+    fmt::print(stderr, "smmucheck nightly --render-only: {}: not a night's summary: {}\n", (dir / "summary.json").string(), e.what());
+    return 2;
+  }
   fmt::print("nightly: wrote {}/report.html and report.md from summary.json\n", dir.string());
   return 0;
 }

@@ -227,7 +227,7 @@ std::string campaign_section(const json& s) {
   std::string h = "<h2 id=\"campaign\">Differential fuzz campaign</h2>\n";
   const json& c = s["campaign"];
   h += fmt::format("<p>Engine libFuzzer, directory <code>{}</code>{}.</p>\n", esc(str(c, "dir")),
-                   c["seed"].is_number() ? fmt::format(", seed {}", c["seed"].get<int64_t>()) : "");
+                   c.value("seed", json()).is_number() ? fmt::format(", seed {}", c["seed"].get<int64_t>()) : "");
   Series execs{"exec/s", {}}, cov{"edges", {}};
   if (c["progress"].is_array())
     for (const json& p : c["progress"]) {

@@ -125,5 +125,15 @@ TEST(NightlyReport, ShowsFindingsEscapedAndTheVerdict) {
   EXPECT_NE(m.find("| `ref-opt:dma:<odd>` | NEW |"), std::string::npos);
 }
 
+TEST(NightlyReport, RendersASummaryWithPartsMissingOrOfOtherTypes) {
+  EXPECT_NO_THROW(report_html(json::object()));
+  EXPECT_NO_THROW(report_markdown(json::object()));
+  const json odd = {{"stages", 5}, {"campaign", {{"progress", 3}}}, {"conformance", {{"ref", 1}}},
+                    {"proofs", {{"plans", json::array({{{"plan", "p"}}})}}}, {"verdict", "x"}};
+  std::string h;
+  EXPECT_NO_THROW(h = report_html(odd));
+  EXPECT_NE(h.find("id=\"summary-table\""), std::string::npos);
+}
+
 }  // namespace
 }  // namespace smmu::nightly
