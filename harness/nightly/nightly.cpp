@@ -57,8 +57,7 @@ class Night {
   double share(double fraction, double floor) const { return std::max(floor, fraction * double(clock_.budget().count())); }
   StageRun stage(const std::string& name, const std::vector<std::string>& args, double limit) {
     clock_.progress(name + ": started");
-    StageRun r = run_stage(self_, name, args, dir_, limit);
-    return r;
+    return run_stage(self_, name, args, dir_, limit);
   }
   void record(const StageRun& r) {
     summary_["stages"].push_back(r.to_json());
@@ -125,6 +124,8 @@ void Night::bench() {
 void Night::coverage() {
   std::vector<std::string> args = {"coverage", "--out", (dir_ / "coverage").string()};
   if (!o_.coverage_build.empty()) args.insert(args.end(), {"--coverage-build", o_.coverage_build});
+  std::error_code ec;
+  fs::remove(dir_ / "coverage" / "coverage.json", ec);  // an earlier night's, if this one writes none
   StageRun r = stage("coverage", args, share(0.2, 180));
   std::ifstream in(dir_ / "coverage" / "coverage.json");
   const json c = json::parse(in, nullptr, false);
