@@ -107,7 +107,7 @@ RandomPlan Builder::build() {
       uint32_t sid = c_.below(256);
       while (used.count(sid)) sid = (sid + 1) % 256;
       used.insert(sid);
-      Stream s{sid, d};
+      Stream s{sid, d, std::nullopt};
       if (stage == smmucheck::STAGE1 && c_.chance(25)) s.ssid = 1 + c_.below(3);
       auto* a = driver().mutable_attach();
       a->set_sid(sid);
@@ -192,7 +192,7 @@ RandomPlan Builder::build() {
   survivors_dma();
   for (const Stream& s : streams_)
     if (!s.survives) dma(s, 0);
-  dma(Stream{200, 0}, 0);  // never configured: C_BAD_STE, recorded in the event queue
+  dma(Stream{200, 0, std::nullopt}, 0);  // never configured: C_BAD_STE, recorded in the event queue
 
   for (const Stream& s : streams_)
     if (s.survives) {
