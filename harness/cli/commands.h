@@ -103,7 +103,8 @@ std::vector<std::string> conformance_files(const std::vector<std::string>& paths
                                            const std::function<void(const std::string&, const std::string&)>& note);
 
 // `smmucheck coverage` (harness/cli/coverage.cpp): what the conformance suite exercises (harness/coverage/),
-// written to DIR/coverage.{json,md,html}, the markdown printed. Exit 0, or 2 on bad input or a failed write.
+// written to DIR/coverage.{json,md,html}, the markdown printed. Exit 0, or 2 on bad input (a --coverage-build
+// that is not a coverage build), a failed write, or line coverage asked for and not measured.
 struct CoverageOptions {
   std::string out = "smmucheck-coverage";
   std::string coverage_build;  // a `coverage` preset build: llvm-cov line coverage of reference/ under the suite

@@ -15,10 +15,12 @@ namespace smmu::harness {
 namespace fs = std::filesystem;
 
 int coverage_command(const CoverageOptions& opts) {
-  if (!opts.coverage_build.empty() && !fs::is_directory(opts.coverage_build)) {
-    fmt::print(stderr, "smmucheck coverage: --coverage-build: {} is not a directory\n", opts.coverage_build);
-    return kExitInputError;
-  }
+  // Bad input is refused before the suite runs: a --coverage-build that cannot measure (no fake number).
+  if (!opts.coverage_build.empty())
+    if (const std::string why = coverage::coverage_build_problem(fs::absolute(opts.coverage_build)); !why.empty()) {
+      fmt::print(stderr, "smmucheck coverage: --coverage-build: {}\n", why);
+      return kExitInputError;
+    }
   const fs::path out = fs::absolute(opts.out);
   std::error_code ec;
   fs::create_directories(out, ec);
@@ -31,9 +33,12 @@ int coverage_command(const CoverageOptions& opts) {
   nlohmann::json c = coverage::spec_coverage(files, campaign::source_dir() / "specs" / "conformance" / "sections.txt", errors);
   c["line_coverage"] = opts.coverage_build.empty()
                            ? nlohmann::json{{"status", "not measured"},
-                                            {"note", "no --coverage-build (make one with: cmake --preset coverage && "
-                                                     "cmake --build build/coverage --target smmucheck)"}}
+                                            {"note", "no --coverage-build; make one with: cmake --preset coverage && "
+                                                     "cmake --build build/coverage --target smmucheck"}}
                            : coverage::line_coverage(fs::absolute(opts.coverage_build), out / "profiles");
+  // A coverage build that was asked for and could not measure (a tool failed): the report says why, exit 2.
+  if (!opts.coverage_build.empty() && c["line_coverage"]["status"] != "measured")
+    errors.push_back("line coverage not measured: " + c["line_coverage"].value("note", std::string()));
   for (const auto& m : missing) errors.push_back(m + ": no such file or directory");
   c["errors"] = errors;
   for (const auto& e : errors) fmt::print(stderr, "smmucheck coverage: {}\n", e);

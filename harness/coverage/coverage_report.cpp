@@ -29,6 +29,13 @@ Tally field_tally(const json& rows) {
   return t;
 }
 
+// Opcodes the suite never had consumed but did have rejected: their error case is exercised (§4.1.3).
+int only_rejected(const json& commands) {
+  int n = 0;
+  for (const json& r : commands) n += r.value("consumed", 0) == 0 && r.value("rejected", 0) > 0;
+  return n;
+}
+
 const json& part(const json& c, const char* key) {
   static const json empty = json::array();
   return c.is_object() && c.contains(key) ? c[key] : empty;
@@ -68,8 +75,8 @@ std::string coverage_markdown(const json& c) {
   const Tally ste = field_tally(fields.value("STE", json::array())), cd = field_tally(fields.value("CD", json::array()));
   std::string m = fmt::format("# Conformance suite coverage\n\n{} vectors.\n\n", c.value("vectors", 0));
   m += fmt::format("- Spec sections cited: {} of {} sections of chapters 3, 4, 5, 6.3, 7 and 13\n", sec.hit, sec.total);
-  m += fmt::format("- Commands consumed: {} of {} opcodes ({} commands with a reserved opcode rejected)\n", cmd.hit, cmd.total,
-                   c.value("reserved_opcodes_rejected", 0));
+  m += fmt::format("- Commands consumed: {} of {} opcodes; {} more only rejected (CERROR_ILL); {} commands with a reserved "
+                   "opcode rejected\n", cmd.hit, cmd.total, only_rejected(part(c, "commands")), c.value("reserved_opcodes_rejected", 0));
   m += fmt::format("- Events recorded: {} of {} types\n", ev.hit, ev.total);
   m += fmt::format("- STE fields read with two or more values: {} of {}; CD fields: {} of {}\n", ste.hit, ste.total, cd.hit, cd.total);
   m += "- " + line_summary(c) + "\n\n## Commands\n\n| opcode | section | consumed | rejected | why none |\n|---|---|---:|---:|---|\n";
@@ -81,10 +88,11 @@ std::string coverage_markdown(const json& c) {
     m += fmt::format("| {} | §{} | {} | {} |\n", r.value("name", ""), r.value("section", ""), r.value("recorded", 0),
                      r.value("why_not", ""));
   for (const char* kind : {"STE", "CD"}) {
-    m += fmt::format("\n## {} fields\n\n| field | bits | distinct values | values |\n|---|---|---:|---|\n", kind);
+    m += fmt::format("\n## {} fields\n\n| field | bits | section | status | distinct values | values |\n"
+                     "|---|---|---|---|---:|---|\n", kind);
     for (const json& f : fields.value(kind, json::array()))
-      m += fmt::format("| {} | q{}[{}:{}] | {} | {} |\n", f.value("name", ""), f.value("qword", 0), f.value("hi", 0),
-                       f.value("lo", 0), f.value("distinct", 0), values_text(f));
+      m += fmt::format("| {} | q{}[{}:{}] | §{} | {} | {} | {} |\n", f.value("name", ""), f.value("qword", 0), f.value("hi", 0),
+                       f.value("lo", 0), f.value("section", ""), f.value("status", ""), f.value("distinct", 0), values_text(f));
   }
   m += "\n## Spec sections\n\n| section | title | vectors |\n|---|---|---:|\n";
   for (const json& s : part(c, "sections"))
@@ -118,6 +126,7 @@ std::string coverage_html_section(const json& c) {
   };
   row("spec sections (chapters 3, 4, 5, 6.3, 7, 13) cited by a vector", sec);
   row("command opcodes consumed", cmd);
+  row("command opcodes consumed or rejected", {cmd.hit + only_rejected(part(c, "commands")), cmd.total});
   row("event types recorded", ev);
   row("STE fields read with two or more values", ste);
   row("CD fields read with two or more values", cd);
@@ -140,12 +149,15 @@ std::string coverage_html_section(const json& c) {
   h += "</table>\n";
   for (const char* kind : {"STE", "CD"}) {
     h += fmt::format("<details class=\"cov-more\"><summary>{} fields: which values the suite's reads gave each</summary>\n"
-                     "<table id=\"cov-{}-fields\">\n<tr><th>field</th><th>bits</th><th>distinct values</th><th>values</th></tr>\n",
+                     "<table id=\"cov-{}-fields\">\n<tr><th>field</th><th>bits</th><th>section</th><th>status</th><th>distinct values</th>"
+                     "<th>values</th></tr>\n",
                      kind, kind == std::string("STE") ? "ste" : "cd");
     for (const json& f : fields.value(kind, json::array()))
-      h += fmt::format("<tr><td class=\"{}\">{}</td><td>q{}[{}:{}]</td><td class=\"num\">{}</td><td><code>{}</code></td></tr>\n",
+      h += fmt::format("<tr><td class=\"{}\">{}</td><td>q{}[{}:{}]</td><td>&sect;{}</td><td>{}</td><td class=\"num\">{}</td>"
+                       "<td><code>{}</code></td></tr>\n",
                        f.value("exercised", false) ? "cov-hit" : "cov-zero", esc(f.value("name", "")), f.value("qword", 0),
-                       f.value("hi", 0), f.value("lo", 0), f.value("distinct", 0), esc(values_text(f)));
+                       f.value("hi", 0), f.value("lo", 0), esc(f.value("section", "")), esc(f.value("status", "")),
+                       f.value("distinct", 0), esc(values_text(f)));
     h += "</table></details>\n";
   }
   h += "<details class=\"cov-more\"><summary>Spec sections and the vectors citing them</summary>\n<table id=\"cov-sections\">\n"

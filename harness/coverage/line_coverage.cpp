@@ -25,34 +25,24 @@ json counts(const json& summary, const char* kind) {
 
 }  // namespace
 
-json line_coverage(const fs::path& build, const fs::path& work) {
-  const fs::path exe = build / "harness" / "smmucheck";
+std::string coverage_build_problem(const fs::path& build) {
+  const std::string make = "make one with: cmake --preset coverage && cmake --build build/coverage --target smmucheck";
+  if (build.string().find('\'') != std::string::npos) return build.string() + ": a path with a quote (not supported)";
+  if (!fs::is_directory(build)) return build.string() + " is not a directory; " + make;
   std::ifstream cache(build / "CMakeCache.txt");
+  if (!cache) return build.string() + " is not a coverage build (it has no CMakeCache.txt); " + make;
   bool instrumented = false;
   for (std::string line; std::getline(cache, line);) instrumented |= line == "SMMUCHECK_COVERAGE:BOOL=ON";
   if (!instrumented)
-    return not_measured(build.string() + " is not a coverage build (its CMakeCache.txt lacks SMMUCHECK_COVERAGE=ON); "
-                        "make one with: cmake --preset coverage && cmake --build build/coverage --target smmucheck");
-  if (!fs::exists(exe)) return not_measured(exe.string() + " is missing; build it with: cmake --build " + build.string() + " --target smmucheck");
-  for (const fs::path& p : {exe, work})
-    if (p.string().find('\'') != std::string::npos) return not_measured(p.string() + ": a path with a quote");
-  std::error_code ec;
-  fs::remove_all(work, ec);
-  fs::create_directories(work, ec);
-  // The conformance run's own exit status does not matter here (a failing vector still covers lines).
-  const std::string run = fmt::format("LLVM_PROFILE_FILE={} {} conform --model ref >{} 2>&1", quoted(work / "%p.profraw"),
-                                      quoted(exe), quoted(work / "conform.log"));
-  (void)std::system(run.c_str());
-  const fs::path profdata = work / "suite.profdata", exported = work / "export.json";
-  const std::string merge = fmt::format("llvm-profdata-14 merge -sparse {}/*.profraw -o {} 2>{}", quoted(work),
-                                        quoted(profdata), quoted(work / "merge.log"));
-  if (std::system(merge.c_str()) != 0) return not_measured("llvm-profdata-14 merge failed (see " + (work / "merge.log").string() + ")");
-  const std::string exp = fmt::format("llvm-cov-14 export -summary-only -instr-profile={} {} >{} 2>{}", quoted(profdata),
-                                      quoted(exe), quoted(exported), quoted(work / "export.log"));
-  if (std::system(exp.c_str()) != 0) return not_measured("llvm-cov-14 export failed (see " + (work / "export.log").string() + ")");
-  std::ifstream in(exported);
-  const json j = json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.contains("data") || j["data"].empty()) return not_measured("llvm-cov-14 export gave no data");
+    return build.string() + " is not a coverage build (its CMakeCache.txt lacks SMMUCHECK_COVERAGE:BOOL=ON); " + make;
+  const fs::path exe = build / "harness" / "smmucheck";
+  if (!fs::is_regular_file(exe)) return exe.string() + " is missing; build it with: cmake --build " + build.string() + " --target smmucheck";
+  return "";
+}
+
+json reference_summary(const json& j) {
+  if (!j.is_object() || !j.contains("data") || !j["data"].is_array() || j["data"].empty() || !j["data"][0].is_object())
+    return not_measured("llvm-cov-14 export gave no data");
   json files = json::array();
   json total = {{"lines", {{"count", 0}, {"covered", 0}}}, {"functions", {{"count", 0}, {"covered", 0}}},
                 {"regions", {{"count", 0}, {"covered", 0}}}};
@@ -73,7 +63,31 @@ json line_coverage(const fs::path& build, const fs::path& work) {
     const int n = total[kind]["count"], c = total[kind]["covered"];
     total[kind]["percent"] = n ? 100.0 * c / n : 0.0;
   }
-  return {{"status", "measured"}, {"files", files}, {"total", total}, {"binary", exe.string()}};
+  return {{"status", "measured"}, {"files", files}, {"total", total}};
+}
+
+json line_coverage(const fs::path& build, const fs::path& work) {
+  if (const std::string problem = coverage_build_problem(build); !problem.empty()) return not_measured(problem);
+  const fs::path exe = build / "harness" / "smmucheck";
+  if (work.string().find('\'') != std::string::npos) return not_measured(work.string() + ": a path with a quote");
+  std::error_code ec;
+  fs::remove_all(work, ec);
+  fs::create_directories(work, ec);
+  // The conformance run's own exit status does not matter here (a failing vector still covers lines).
+  const std::string run = fmt::format("LLVM_PROFILE_FILE={} {} conform --model ref >{} 2>&1", quoted(work / "%p.profraw"),
+                                      quoted(exe), quoted(work / "conform.log"));
+  (void)std::system(run.c_str());
+  const fs::path profdata = work / "suite.profdata", exported = work / "export.json";
+  const std::string merge = fmt::format("llvm-profdata-14 merge -sparse {}/*.profraw -o {} 2>{}", quoted(work),
+                                        quoted(profdata), quoted(work / "merge.log"));
+  if (std::system(merge.c_str()) != 0) return not_measured("llvm-profdata-14 merge failed (see " + (work / "merge.log").string() + ")");
+  const std::string exp = fmt::format("llvm-cov-14 export -summary-only -instr-profile={} {} >{} 2>{}", quoted(profdata),
+                                      quoted(exe), quoted(exported), quoted(work / "export.log"));
+  if (std::system(exp.c_str()) != 0) return not_measured("llvm-cov-14 export failed (see " + (work / "export.log").string() + ")");
+  std::ifstream in(exported);
+  json out = reference_summary(json::parse(in, nullptr, false));
+  if (out["status"] == "measured") out["binary"] = exe.string();
+  return out;
 }
 
 }  // namespace smmu::coverage

@@ -53,7 +53,8 @@ json field_rows(std::span<const Field> fields, const std::map<std::string, std::
         if (values.size() < kValuesKept) values.push_back(v);
     }
     rows.push_back({{"name", f.name}, {"qword", f.qword}, {"hi", f.hi}, {"lo", f.lo}, {"section", f.section},
-                    {"distinct", distinct}, {"values", values}, {"exercised", distinct >= 2}});
+                    {"distinct", distinct}, {"values", values}, {"exercised", distinct >= 2},
+                    {"status", distinct >= 2 ? "exercised" : distinct == 1 ? "constant" : "not read"}});
   }
   return rows;
 }

@@ -26,4 +26,12 @@ nlohmann::json spec_coverage(const std::vector<std::string>& vector_files, const
 // each {count, covered, percent}. Without a usable coverage build: {"status": "not measured", "note": why}.
 nlohmann::json line_coverage(const std::filesystem::path& coverage_build, const std::filesystem::path& work_dir);
 
+// Why `coverage_build` cannot measure line coverage (not a directory, not configured with SMMUCHECK_COVERAGE=ON,
+// no harness/smmucheck, a path with a quote), naming the path and how to make one; empty when it can.
+std::string coverage_build_problem(const std::filesystem::path& coverage_build);
+
+// The files under reference/ of an `llvm-cov export -summary-only` document, and their total, as line_coverage
+// returns them; {"status": "not measured", "note"} when it has no data or no file under reference/.
+nlohmann::json reference_summary(const nlohmann::json& exported);
+
 }  // namespace smmu::coverage
