@@ -1,5 +1,11 @@
 // The conformance suite's coverage (harness/coverage/): what three corpus vectors exercise, worked out from
-// their headers, and the reports made of it.
+// their headers, and the reports made of it; the llvm-cov export's summary of reference/, and the check of a
+// coverage build.
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "harness/coverage/coverage_report.h"
@@ -48,8 +54,12 @@ TEST_F(SuiteCoverage, FieldsAreExercisedByTheValuesRead) {
   EXPECT_GE(config["distinct"].get<int>(), 3);
   EXPECT_TRUE(config["exercised"]);
   for (int v : {1, 2, 3}) EXPECT_NE(std::find(config["values"].begin(), config["values"].end(), v), config["values"].end());
-  // No vector here sets STE.MEV: one value at most, not exercised.
-  EXPECT_FALSE(row((*c)["fields"]["STE"], "MEV")["exercised"]);
+  EXPECT_EQ(config["status"], "exercised");
+  // No vector here sets STE.MEV, and the STE qword holding it is read: one value, 0, listed as constant.
+  const json& mev = row((*c)["fields"]["STE"], "MEV");
+  EXPECT_FALSE(mev["exercised"]);
+  EXPECT_EQ(mev["status"], "constant");
+  EXPECT_EQ(mev["values"], json::array({0}));
 }
 
 TEST_F(SuiteCoverage, SectionsRollUpToTheSpecsFiles) {
@@ -71,6 +81,63 @@ TEST_F(SuiteCoverage, ReportsShowTheTables) {
   const std::string html = coverage_html(with_lines);
   for (const char* id : {"cov-summary", "cov-commands", "cov-events", "cov-ste-fields", "cov-cd-fields", "cov-sections"})
     EXPECT_NE(html.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
+}
+
+// An `llvm-cov export -summary-only` document: two files under reference/, one elsewhere.
+json exported() {
+  auto file = [](const std::string& name, int lines, int covered) {
+    return json{{"filename", name},
+                {"summary", {{"lines", {{"count", lines}, {"covered", covered}, {"percent", 100.0 * covered / lines}}},
+                             {"functions", {{"count", 4}, {"covered", 1}}},
+                             {"regions", {{"count", 10}, {"covered", 5}}}}}};
+  };
+  return {{"data", json::array({{{"files", json::array({file("/src/reference/walk.cpp", 10, 5),
+                                                          file("/src/harness/runner.cpp", 100, 100),
+                                                          file("/src/reference/cmdq/queue.h", 30, 30)})}}})}};
+}
+
+TEST(ReferenceSummary, KeepsTheFilesUnderReferenceAndTotalsThem) {
+  const json s = reference_summary(exported());
+  ASSERT_EQ(s["status"], "measured");
+  ASSERT_EQ(s["files"].size(), 2u);
+  EXPECT_EQ(s["files"][0]["file"], "reference/walk.cpp");
+  EXPECT_EQ(s["files"][1]["file"], "reference/cmdq/queue.h");
+  EXPECT_EQ(s["total"]["lines"]["count"], 40);
+  EXPECT_EQ(s["total"]["lines"]["covered"], 35);
+  EXPECT_DOUBLE_EQ(s["total"]["lines"]["percent"].get<double>(), 87.5);
+  EXPECT_DOUBLE_EQ(s["total"]["functions"]["percent"].get<double>(), 25.0);
+}
+
+TEST(ReferenceSummary, NoNumberWithoutData) {
+  json none = exported();
+  none["data"][0]["files"].erase(0);
+  none["data"][0]["files"].erase(1);  // only harness/runner.cpp is left
+  EXPECT_EQ(reference_summary(none)["status"], "not measured");
+  EXPECT_EQ(reference_summary(json::object())["status"], "not measured");
+  EXPECT_EQ(reference_summary(json::parse("[1]"))["status"], "not measured");
+  EXPECT_FALSE(reference_summary(none).contains("total"));
+}
+
+TEST(CoverageBuild, RefusedWithThePathAndTheReason) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("cov-build-test-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  EXPECT_NE(coverage_build_problem(dir).find("is not a directory"), std::string::npos);
+  fs::create_directories(dir / "harness");
+  EXPECT_NE(coverage_build_problem(dir).find(dir.string() + " is not a coverage build (it has no CMakeCache.txt)"),
+            std::string::npos);
+  std::ofstream(dir / "CMakeCache.txt") << "CMAKE_BUILD_TYPE:STRING=Release\nSMMUCHECK_COVERAGE:BOOL=OFF\n";
+  EXPECT_NE(coverage_build_problem(dir).find("lacks SMMUCHECK_COVERAGE:BOOL=ON"), std::string::npos);
+  std::ofstream(dir / "CMakeCache.txt") << "SMMUCHECK_COVERAGE:BOOL=ON\n";
+  EXPECT_NE(coverage_build_problem(dir).find("harness/smmucheck is missing"), std::string::npos);
+  // line_coverage runs nothing then: it says why, with no number.
+  const json lc = line_coverage(dir, dir / "work");
+  EXPECT_EQ(lc["status"], "not measured");
+  EXPECT_NE(lc.value("note", "").find("missing"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir / "work"));
+  std::ofstream(dir / "harness" / "smmucheck") << "";
+  EXPECT_EQ(coverage_build_problem(dir), "");
+  fs::remove_all(dir);
 }
 
 }  // namespace
