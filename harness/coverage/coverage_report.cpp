@@ -99,7 +99,11 @@ std::string coverage_markdown(const json& c) {
     m += fmt::format("| §{} | {} | {} |\n", s.value("section", ""), s.value("title", ""), s.value("vectors", 0));
   const json lc = c.value("line_coverage", json::object());
   if (lc.value("status", "") == "measured") {
-    m += "\n## Line coverage of reference/\n\n| file | lines | functions | regions |\n|---|---:|---:|---:|\n";
+    m += "\n## Line coverage of reference/\n\n";
+    if (lc.contains("profile"))
+      m += fmt::format("Line by line, in the source directory: `llvm-cov-14 show -instr-profile={} {} reference/`\n\n", lc.value("profile", ""),
+                       lc.value("binary", ""));
+    m += "| file | lines | functions | regions |\n|---|---:|---:|---:|\n";
     for (const json& f : lc["files"])
       m += fmt::format("| {} | {:.1f}% | {:.1f}% | {:.1f}% |\n", f.value("file", ""), f["lines"].value("percent", 0.0),
                        f["functions"].value("percent", 0.0), f["regions"].value("percent", 0.0));

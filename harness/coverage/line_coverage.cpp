@@ -81,12 +81,18 @@ json line_coverage(const fs::path& build, const fs::path& work) {
   const std::string merge = fmt::format("llvm-profdata-14 merge -sparse {}/*.profraw -o {} 2>{}", quoted(work),
                                         quoted(profdata), quoted(work / "merge.log"));
   if (std::system(merge.c_str()) != 0) return not_measured("llvm-profdata-14 merge failed (see " + (work / "merge.log").string() + ")");
+  // The raw profiles are merged into suite.profdata (a few MB less in the report's directory).
+  for (const auto& e : fs::directory_iterator(work, ec))
+    if (e.path().extension() == ".profraw") fs::remove(e.path(), ec);
   const std::string exp = fmt::format("llvm-cov-14 export -summary-only -instr-profile={} {} >{} 2>{}", quoted(profdata),
                                       quoted(exe), quoted(exported), quoted(work / "export.log"));
   if (std::system(exp.c_str()) != 0) return not_measured("llvm-cov-14 export failed (see " + (work / "export.log").string() + ")");
   std::ifstream in(exported);
   json out = reference_summary(json::parse(in, nullptr, false));
-  if (out["status"] == "measured") out["binary"] = exe.string();
+  if (out["status"] == "measured") {
+    out["binary"] = exe.string();
+    out["profile"] = profdata.string();  // for a line-by-line view: llvm-cov-14 show -instr-profile=PROFILE BINARY
+  }
   return out;
 }
 

@@ -23,7 +23,8 @@ nlohmann::json spec_coverage(const std::vector<std::string>& vector_files, const
 // Runs `<coverage_build>/harness/smmucheck conform --model ref` with LLVM_PROFILE_FILE in `work_dir`, merges the
 // profiles (llvm-profdata-14) and exports the summary (llvm-cov-14) of the files under reference/:
 // {"status": "measured", "files": [{file, lines, functions, regions}], "total": {lines, functions, regions}},
-// each {count, covered, percent}. Without a usable coverage build: {"status": "not measured", "note": why}.
+// each {count, covered, percent}, "binary" and "profile" (work_dir/suite.profdata, kept for `llvm-cov-14 show`; the
+// raw profiles are removed). Without a usable coverage build: {"status": "not measured", "note": why}.
 nlohmann::json line_coverage(const std::filesystem::path& coverage_build, const std::filesystem::path& work_dir);
 
 // Why `coverage_build` cannot measure line coverage (not a directory, not configured with SMMUCHECK_COVERAGE=ON,
