@@ -48,6 +48,13 @@ std::string values_text(const json& f) {
   return v;
 }
 
+// The sections vectors cite outside the chapters of specs/conformance/sections.txt (such as §6.2).
+std::string unlisted_text(const json& c) {
+  std::string t;
+  for (const json& s : part(c, "unlisted_sections")) t += (t.empty() ? "; also cited: §" : ", §") + s.get<std::string>();
+  return t;
+}
+
 std::string line_summary(const json& c) {
   const json lc = c.value("line_coverage", json::object());
   if (lc.value("status", "") != "measured")
@@ -74,7 +81,8 @@ std::string coverage_markdown(const json& c) {
   const json fields = c.value("fields", json::object());
   const Tally ste = field_tally(fields.value("STE", json::array())), cd = field_tally(fields.value("CD", json::array()));
   std::string m = fmt::format("# Conformance suite coverage\n\n{} vectors.\n\n", c.value("vectors", 0));
-  m += fmt::format("- Spec sections cited: {} of {} sections of chapters 3, 4, 5, 6.3, 7 and 13\n", sec.hit, sec.total);
+  m += fmt::format("- Spec sections cited: {} of {} sections of chapters 3, 4, 5, 6.3, 7 and 13{}\n", sec.hit, sec.total,
+                   unlisted_text(c));
   m += fmt::format("- Commands consumed: {} of {} opcodes; {} more only rejected (CERROR_ILL); {} commands with a reserved "
                    "opcode rejected\n", cmd.hit, cmd.total, only_rejected(part(c, "commands")), c.value("reserved_opcodes_rejected", 0));
   m += fmt::format("- Events recorded: {} of {} types\n", ev.hit, ev.total);
@@ -123,6 +131,8 @@ std::string coverage_html_section(const json& c) {
   const Tally ste = field_tally(fields.value("STE", json::array())), cd = field_tally(fields.value("CD", json::array()));
   const json lc = c.value("line_coverage", json::object());
   std::string h = fmt::format("<p>{} conformance vectors. {}</p>\n", c.value("vectors", 0), esc(line_summary(c)));
+  if (const std::string u = unlisted_text(c); !u.empty())
+    h += "<p>Sections cited outside the chapters listed" + esc(u.substr(u.find(':'))) + ".</p>\n";
   h += "<table id=\"cov-summary\">\n<tr><th>what</th><th>exercised</th><th>of</th><th>share</th></tr>\n";
   auto row = [&](const std::string& what, Tally t) {
     h += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n", esc(what), t.hit,

@@ -78,6 +78,9 @@ TEST_F(SuiteCoverage, ReportsShowTheTables) {
   const std::string md = coverage_markdown(with_lines);
   EXPECT_NE(md.find("| CMD_SYNC | §4.7.3 |"), std::string::npos);
   EXPECT_NE(md.find("not measured (no coverage build)"), std::string::npos);
+  EXPECT_EQ(md.find("also cited"), std::string::npos);  // the three vectors cite only listed chapters
+  with_lines["unlisted_sections"] = {"6.2"};
+  EXPECT_NE(coverage_markdown(with_lines).find("chapters 3, 4, 5, 6.3, 7 and 13; also cited: §6.2"), std::string::npos);
   const std::string html = coverage_html(with_lines);
   for (const char* id : {"cov-summary", "cov-commands", "cov-events", "cov-ste-fields", "cov-cd-fields", "cov-sections"})
     EXPECT_NE(html.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
