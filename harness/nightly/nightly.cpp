@@ -12,6 +12,7 @@
 #include "harness/campaign/engines.h"
 #include "harness/campaign/progress.h"
 #include "harness/coverage/coverage_report.h"
+#include "harness/coverage/suite_coverage.h"
 #include "harness/nightly/baseline.h"
 #include "harness/nightly/headline.h"
 #include "harness/nightly/report.h"
@@ -269,10 +270,11 @@ int nightly_command(const Options& o) {
       return 2;
     }
   }
-  if (!o.coverage_build.empty() && !fs::is_directory(o.coverage_build)) {
-    fmt::print(stderr, "smmucheck nightly: --coverage-build: {} is not a directory\n", o.coverage_build);
-    return 2;
-  }
+  if (!o.coverage_build.empty())
+    if (const std::string why = coverage::coverage_build_problem(fs::absolute(o.coverage_build)); !why.empty()) {
+      fmt::print(stderr, "smmucheck nightly: --coverage-build: {}\n", why);
+      return 2;
+    }
   Night night(o, dir, *budget);
   const json summary = night.run(baseline);
   if (!write_reports(dir, summary, /*with_summary=*/true)) return 2;
