@@ -4,6 +4,14 @@
 
 namespace smmu::harness {
 
+namespace {
+// The current word with the TLB-cached bits `tlb` as `cached` had them, added to `out` once.
+void add_tlb_mix(std::vector<uint64_t>& out, uint64_t current, uint64_t cached, uint64_t tlb) {
+  const uint64_t mixed = (current & ~tlb) | (cached & tlb);
+  if (std::find(out.begin(), out.end(), mixed) == out.end()) out.push_back(mixed);
+}
+}  // namespace
+
 std::vector<SyncTracker::Write> SyncTracker::history_of(uint64_t pa, uint64_t current) const {
   std::vector<Write> h{{0, 0}};
   for (size_t k = 0; k < kexec_seq_.size(); ++k)
@@ -114,8 +122,7 @@ void SyncTracker::add_written_values(const TableRead& w, bool junk_counts, std::
     const bool tlb_done = std::any_of(completed_.begin(), completed_.end(), [&](const Invalidation& c) {
       return c.seq > h[j + 1].seq && coverage_tlb_discharged(c.scope, w);
     });
-    const uint64_t mixed = (current & ~tlb) | (v & tlb);
-    if (!tlb_done && std::find(out.begin(), out.end(), mixed) == out.end()) out.push_back(mixed);
+    if (!tlb_done) add_tlb_mix(out, current, v, tlb);
   }
 }
 
@@ -130,14 +137,13 @@ void SyncTracker::add_shared_tlb_values(const TableRead& w, std::vector<uint64_t
   const auto sharers = shared_.find({w.role == TableRole::Cd, w.index, tag->second});
   if (sharers == shared_.end()) return;
   const uint64_t current = w.value.value_or(0);
-  for (const auto& [v, seq] : sharers->second) {
-    const uint64_t read_seq = seq;
+  for (const auto& [value, seq] : sharers->second) {
+    const uint64_t v = value, read_seq = seq;  // copies: a lambda cannot capture a structured binding (C++20)
     if (!((v ^ current) & tlb)) continue;
     const bool removed = std::any_of(completed_.begin(), completed_.end(), [&](const Invalidation& c) {
       return c.seq > read_seq && coverage_tlb_discharged(c.scope, w);
     });
-    const uint64_t mixed = (current & ~tlb) | (v & tlb);
-    if (!removed && std::find(out.begin(), out.end(), mixed) == out.end()) out.push_back(mixed);
+    if (!removed) add_tlb_mix(out, current, v, tlb);
   }
 }
 
